@@ -1,0 +1,241 @@
+package dev.bpf4j.btf;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.AbstractList;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.RandomAccess;
+
+/**
+ * A parsed .BTF blob (the {@code .BTF} ELF section of a BPF object, or
+ * {@code /sys/kernel/btf/vmlinux}): types addressed by id, id 0 being {@code void}.
+ *
+ * <pre>{@code
+ * Btf btf = Btf.parse(Files.readAllBytes(Path.of("/sys/kernel/btf/vmlinux")));
+ * BtfType.Struct task = btf.typeByName("task_struct", BtfType.Struct.class).orElseThrow();
+ * for (BtfType.Member m : task.members())
+ *     System.out.println(m.name() + ": " + btf.sizeOf(m.type()) + " bytes");
+ * }</pre>
+ *
+ * <p>{@link #parse} checks the whole blob up front (header, every type's layout, every name and
+ * type id reference, no type containing itself by value) and throws {@link BtfFormatException}
+ * for anything malformed; after that, no method fails on a valid id, except {@link #sizeOf} for
+ * a type that has no size. Records are decoded from
+ * the retained bytes on each access, so a parsed vmlinux costs its bytes plus a few ints per
+ * type; records are values, so two decodings of one id are {@code equals}.
+ *
+ * <p>Immutable and safe to share between threads; the input is copied.
+ */
+public final class Btf {
+
+    private static final int POINTER_SIZE = 8;
+
+    private final ByteOrder order;
+    private final TypeSection types;
+    private volatile NameIndex names; // built on the first name lookup; immutable, so a racy double build is harmless
+
+    private Btf(ByteOrder order, TypeSection types) {
+        this.order = order;
+        this.types = types;
+    }
+
+    /**
+     * Parses a whole .BTF blob; the byte order is the one in which the magic reads 0xeB9F.
+     *
+     * @throws BtfFormatException if the blob is malformed, naming the field or type at fault
+     */
+    public static Btf parse(byte[] data) {
+        return parseOwned(data.clone());
+    }
+
+    /**
+     * Parses the bytes from {@code data}'s position to its limit; the buffer is left unchanged.
+     *
+     * @throws BtfFormatException if the blob is malformed, naming the field or type at fault
+     */
+    public static Btf parse(ByteBuffer data) {
+        byte[] copy = new byte[data.remaining()];
+        data.duplicate().get(copy);
+        return parseOwned(copy);
+    }
+
+    private static Btf parseOwned(byte[] data) {
+        BtfHeader header = BtfHeader.read(data);
+        var strings = new StringTable(data, header.stringStart(), header.stringEnd());
+        TypeSection types = TypeSection.index(data, header, strings);
+        TypeValidator.validate(types);
+        return new Btf(header.order(), types);
+    }
+
+    public ByteOrder byteOrder() {
+        return order;
+    }
+
+    /** Number of type ids, including 0 ({@code void}): valid ids are {@code 0..typeCount()-1}. */
+    public int typeCount() {
+        return types.count();
+    }
+
+    /** The type with that id; 0 is {@link BtfType.Void}. */
+    public BtfType type(int id) {
+        return TypeDecoder.decode(types, checkId(id));
+    }
+
+    /** The kind of a type, without decoding it. */
+    public BtfKind kind(int id) {
+        return types.kind(checkId(id));
+    }
+
+    /** The name of a type ({@code ""} when anonymous), without decoding the rest of it. */
+    public String name(int id) {
+        return types.name(checkId(id));
+    }
+
+    /** All types, the list index being the id; elements are decoded as they are read. */
+    public List<BtfType> types() {
+        return new TypeList();
+    }
+
+    /**
+     * All types named {@code name}, in id order; empty for {@code ""} (anonymous types). Names
+     * are matched as UTF-8 bytes, so a name that is not valid UTF-8 in the blob (and so reads
+     * with U+FFFD in it) cannot be found.
+     */
+    public List<BtfType> typesByName(String name) {
+        Objects.requireNonNull(name, "name");
+        int[] ids = names().find(name);
+        var found = new ArrayList<BtfType>(ids.length);
+        for (int id : ids)
+            found.add(TypeDecoder.decode(types, id));
+        return List.copyOf(found);
+    }
+
+    /**
+     * The first type (lowest id) named {@code name} that is an instance of {@code kind}, e.g.
+     * {@code typeByName("task_struct", BtfType.Struct.class)} or {@code BtfType.Composite.class}.
+     */
+    public <T extends BtfType> Optional<T> typeByName(String name, Class<T> kind) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(kind, "kind");
+        for (int id : names().find(name)) {
+            BtfType t = TypeDecoder.decode(types, id);
+            if (kind.isInstance(t))
+                return Optional.of(kind.cast(t));
+        }
+        return Optional.empty();
+    }
+
+    /** The data section called {@code name} (".data", ".rodata", ".maps", ...), if any. */
+    public Optional<BtfType.DataSec> datasec(String name) {
+        return typeByName(name, BtfType.DataSec.class);
+    }
+
+    /** {@link #resolveId}, decoded. */
+    public BtfType resolve(int id) {
+        return TypeDecoder.decode(types, resolveId(id));
+    }
+
+    /**
+     * The id reached from {@code id} by skipping TYPEDEF, CONST, VOLATILE, RESTRICT and TYPE_TAG
+     * types; {@code id} itself when it is none of those. Unlike libbpf's btf__resolve_type, a
+     * VAR is not skipped: a variable is not a type alias.
+     */
+    public int resolveId(int id) {
+        int cur = checkId(id);
+        // parse() rejected cycles through these kinds; the bound only makes termination local.
+        for (int steps = 0; steps < types.count(); steps++) {
+            switch (types.kind(cur)) {
+                case TYPEDEF, CONST, VOLATILE, RESTRICT, TYPE_TAG -> cur = types.sizeOrType(cur);
+                default -> {
+                    return cur;
+                }
+            }
+        }
+        throw new BtfFormatException("%s: reference cycle through non-pointer kinds", types.describe(id));
+    }
+
+    /**
+     * The size in bytes of a value of that type, as libbpf's {@code btf__resolve_size}: ints,
+     * floats, enums, structs, unions and datasecs have their size; a pointer is 8 bytes; an array
+     * is its element count times its element size; typedefs, qualifiers, type tags, vars and decl
+     * tags take their target's size. Void, forward declarations, functions and function
+     * prototypes have no size, and sizes above 2^32-1 are refused, as libbpf does.
+     *
+     * @throws BtfFormatException naming the type without a size, or the overflow
+     */
+    public long sizeOf(int id) {
+        int cur = checkId(id);
+        long elements = 1;
+        for (int steps = 0; steps <= types.count(); steps++) {
+            BtfKind kind = types.kind(cur);
+            long size = switch (kind) {
+                case INT, STRUCT, UNION, ENUM, ENUM64, DATASEC, FLOAT -> Integer.toUnsignedLong(types.sizeOrType(cur));
+                case PTR -> POINTER_SIZE;
+                case TYPEDEF, VOLATILE, CONST, RESTRICT, TYPE_TAG, VAR, DECL_TAG, ARRAY -> -1; // followed below
+                case VOID, FWD, FUNC, FUNC_PROTO -> throw new BtfFormatException(
+                        "sizeOf(%d): %s has no size", id, types.describe(cur));
+            };
+            if (size >= 0) {
+                if (elements != 0 && size > 0xffff_ffffL / elements)
+                    throw tooBig(id);
+                return size * elements;
+            }
+            if (kind == BtfKind.ARRAY) {
+                long n = Integer.toUnsignedLong(types.word(cur, 5));
+                if (n != 0 && elements > 0xffff_ffffL / n)
+                    throw tooBig(id);
+                elements *= n;
+                cur = types.word(cur, 3);
+            } else {
+                cur = types.sizeOrType(cur);
+            }
+        }
+        throw new BtfFormatException("%s: reference cycle through non-pointer kinds", types.describe(id));
+    }
+
+    private BtfFormatException tooBig(int id) {
+        return new BtfFormatException("sizeOf(%d): %s is larger than 2^32-1 bytes", id, types.describe(id));
+    }
+
+    /** The string at that offset of the string section. */
+    public String string(int offset) {
+        return types.strings().get(offset);
+    }
+
+    private int checkId(int id) {
+        if (id < 0 || id >= types.count())
+            throw new BtfFormatException("type id %d is out of range: there are only %d types (ids 0..%d)",
+                    id, types.count(), types.count() - 1);
+        return id;
+    }
+
+    private NameIndex names() {
+        NameIndex index = names;
+        if (index == null)
+            names = index = NameIndex.build(types);
+        return index;
+    }
+
+    @Override
+    public String toString() {
+        return "Btf[" + order + ", " + types.count() + " types, " + types.strings().size() + " bytes of strings]";
+    }
+
+    /** The live view behind {@link #types()}: decodes on {@code get}, so it costs nothing to hold. */
+    private final class TypeList extends AbstractList<BtfType> implements RandomAccess {
+        @Override
+        public BtfType get(int index) {
+            if (index < 0 || index >= types.count())
+                throw new IndexOutOfBoundsException("type id " + index + " of " + types.count());
+            return TypeDecoder.decode(types, index);
+        }
+
+        @Override
+        public int size() {
+            return types.count();
+        }
+    }
+}

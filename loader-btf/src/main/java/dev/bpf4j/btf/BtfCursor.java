@@ -1,0 +1,91 @@
+package dev.bpf4j.btf;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.util.function.Supplier;
+
+/**
+ * A bounds-checked reader over one region of a BTF blob. Every read names the field it reads,
+ * so a short input fails with "type [7] STRUCT: member needs 12 bytes at offset 0x40, but only
+ * 4 are left in the type section" instead of an IndexOutOfBoundsException.
+ *
+ * <p>Not thread-safe; make one per use. The byte array it reads is never written.
+ */
+final class BtfCursor {
+
+    private static final VarHandle U16_LE = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle U16_BE = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.BIG_ENDIAN);
+    private static final VarHandle U32_LE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle U32_BE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
+
+    private final byte[] data;
+    private final boolean bigEndian;
+    private final int end;
+    private final String region;
+    private Supplier<String> context;
+    private int pos;
+
+    /** Reads {@code data[start, end)}; {@code region} names that range in error messages. */
+    BtfCursor(byte[] data, ByteOrder order, int start, int end, String region) {
+        if (start < 0 || end < start || end > data.length)
+            throw new IllegalArgumentException("region [" + start + ", " + end + ") of " + data.length + " bytes");
+        this.data = data;
+        this.bigEndian = order == ByteOrder.BIG_ENDIAN;
+        this.end = end;
+        this.region = region;
+        this.pos = start;
+        this.context = () -> region;
+    }
+
+    /** What is being read now, e.g. "type [7] STRUCT"; evaluated only when a read fails. */
+    BtfCursor context(Supplier<String> context) {
+        this.context = context;
+        return this;
+    }
+
+    int position() {
+        return pos;
+    }
+
+    int remaining() {
+        return end - pos;
+    }
+
+    /** Fails, naming {@code what}, unless {@code bytes} more bytes can be read. */
+    void require(long bytes, String what) {
+        if (bytes < 0 || bytes > end - pos)
+            throw new BtfFormatException("%s: %s needs %d bytes at offset 0x%x, but only %d are left in the %s",
+                    context.get(), what, bytes, pos, end - pos, region);
+    }
+
+    void skip(long bytes, String what) {
+        require(bytes, what);
+        pos += (int) bytes;
+    }
+
+    int u8(String field) {
+        require(1, field);
+        return data[pos++] & 0xff;
+    }
+
+    int u16(String field) {
+        require(2, field);
+        short v = (short) (bigEndian ? U16_BE.get(data, pos) : U16_LE.get(data, pos));
+        pos += 2;
+        return v & 0xffff;
+    }
+
+    /** A 32-bit field, raw: callers that mean it unsigned use {@link Integer#toUnsignedLong}. */
+    int u32(String field) {
+        require(4, field);
+        int v = (int) (bigEndian ? U32_BE.get(data, pos) : U32_LE.get(data, pos));
+        pos += 4;
+        return v;
+    }
+
+    /** Reads a 32-bit word at an absolute offset already known to be inside the blob. */
+    static int u32At(byte[] data, boolean bigEndian, int offset) {
+        return (int) (bigEndian ? U32_BE.get(data, offset) : U32_LE.get(data, offset));
+    }
+}

@@ -1,0 +1,57 @@
+package dev.bpf4j.cli;
+
+import dev.bpf4j.elf.ObjectFormatException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.NoSuchFileException;
+
+/**
+ * The {@code bpf4j} command.
+ *
+ * <pre>
+ * bpf4j object inspect prog.o [--json]
+ * bpf4j object dump prog.o [--program NAME]
+ * </pre>
+ */
+@Command(name = "bpf4j", mixinStandardHelpOptions = true, version = "bpf4j 0.1.0",
+        description = "Read, inspect and run BPF ELF objects.",
+        subcommands = {ObjectCommand.class})
+public final class Main {
+
+    public static void main(String[] args) {
+        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    }
+
+    /** Runs the command with the given streams; returns the exit status. */
+    static int run(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine cmd = new CommandLine(new Main());
+        cmd.setOut(out);
+        cmd.setErr(err);
+        // Bad input is the user's problem to fix, not ours to debug: one line, exit 1, no trace.
+        cmd.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            commandLine.getErr().println("bpf4j: " + describe(e));
+            return 1;
+        });
+        return cmd.execute(args);
+    }
+
+    private static String describe(Exception e) {
+        if (e instanceof ObjectFormatException || e instanceof UsageException)
+            return e.getMessage();
+        if (e instanceof NoSuchFileException n)
+            return n.getFile() + ": no such file";
+        if (e instanceof IOException)
+            return e.getMessage() == null ? e.toString() : e.getMessage();
+        return e.toString();
+    }
+
+    /** A command used wrongly (e.g. a program name the object lacks). */
+    static final class UsageException extends RuntimeException {
+        UsageException(String message) {
+            super(message);
+        }
+    }
+}

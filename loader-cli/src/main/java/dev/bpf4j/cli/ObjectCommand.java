@@ -1,0 +1,9 @@
+package dev.bpf4j.cli;
+
+import picocli.CommandLine.Command;
+
+/** {@code bpf4j object ...}: commands on object files, no kernel or emulator involved. */
+@Command(name = "object", description = "Inspect BPF object files.", mixinStandardHelpOptions = true,
+        subcommands = {InspectCommand.class, DumpCommand.class})
+final class ObjectCommand {
+}

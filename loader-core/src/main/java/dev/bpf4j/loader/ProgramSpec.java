@@ -1,0 +1,47 @@
+package dev.bpf4j.loader;
+
+import dev.bpf4j.asm.Instruction;
+import dev.bpf4j.asm.Instructions;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One BPF function of the object, before relocation: an entry program (an STT_FUNC symbol in an
+ * executable section other than {@code .text}) or a subprogram (one in {@code .text}).
+ *
+ * <pre>{@code
+ * for (ProgramSpec p : spec.programs())
+ *     System.out.println(p.name() + " " + p.sectionName() + " " + p.type().libbpfName());
+ * }</pre>
+ *
+ * @param sectionName        the ELF section name as libbpf reports it (a leading '?' removed)
+ * @param expectedAttachType what the section table gives, empty when it sets none
+ * @param attachTarget       text after the section prefix that names what to attach to
+ *                           (kernel function, map for map_trace, iterator), or null
+ * @param sectionDef         the section-table entry that matched, or null when none did
+ * @param sectionOffset      byte offset of the first instruction in its section
+ * @param global             false for static (STB_LOCAL) functions
+ * @param instructions       the unrelocated instructions (ld_imm64 counts once)
+ * @param relocations        raw relocations against this function's instructions
+ */
+public record ProgramSpec(String name, String sectionName, ProgramType type, Optional<AttachType> expectedAttachType,
+                          String attachTarget, SectionDef sectionDef, boolean autoload, int sectionIndex,
+                          long sectionOffset, boolean global, List<Instruction> instructions,
+                          List<ProgramRelocation> relocations, String license, int kernelVersion) {
+
+    public ProgramSpec {
+        instructions = List.copyOf(instructions);
+        relocations = List.copyOf(relocations);
+    }
+
+    /** Size in 8-byte instruction slots, as libbpf's {@code bpf_program__insn_cnt} counts. */
+    public int slotCount() {
+        return Instructions.slotCount(instructions);
+    }
+
+    /** True for {@code .text} functions, which only exist as callees of entry programs. */
+    public boolean isSubprogram() {
+        return ".text".equals(sectionName);
+    }
+}

@@ -1,0 +1,59 @@
+package dev.bpf4j.testdata;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * The committed BPF test objects, read from the classpath: {@code names()} lists them (from
+ * {@code obj/index.txt}, which {@code build.sh} writes), {@code object(name, target)} returns
+ * the bytes compiled for {@code bpfel} or {@code bpfeb}.
+ *
+ * <pre>{@code
+ * for (String name : TestObjects.names())
+ *     byte[] elf = TestObjects.object(name, TestObjects.Target.BPFEL);
+ * }</pre>
+ */
+public final class TestObjects {
+    /** The clang targets the objects were compiled for. */
+    public enum Target {
+        BPFEL, BPFEB;
+
+        public String dir() {
+            return name().toLowerCase();
+        }
+    }
+
+    private static final String ROOT = "/dev/bpf4j/testdata/";
+
+    private TestObjects() {
+    }
+
+    /** Object names (file names without {@code .o}), in index order. */
+    public static List<String> names() {
+        return new String(resource("index.txt"), StandardCharsets.UTF_8).lines()
+                .map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+    }
+
+    public static byte[] object(String name, Target target) {
+        return resource(target.dir() + "/" + name + ".o");
+    }
+
+    /** The hand-written expectation file for an object (format in testdata/README.md). */
+    public static String expected(String name) {
+        return new String(resource("expected/" + name + ".txt"), StandardCharsets.UTF_8);
+    }
+
+    /** A file under the testdata classpath root, e.g. {@code tools/libbpf_inspect.c}. */
+    public static byte[] resource(String path) {
+        try (InputStream in = TestObjects.class.getResourceAsStream(ROOT + path)) {
+            if (in == null)
+                throw new IllegalArgumentException("no testdata resource " + ROOT + path);
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
