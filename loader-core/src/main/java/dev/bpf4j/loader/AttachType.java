@@ -1,9 +1,6 @@
 package dev.bpf4j.loader;
 
-import java.util.Arrays;
-import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Collectors;
 
 /**
  * The kernel's {@code enum bpf_attach_type}: the hook a program is verified for
@@ -27,7 +24,7 @@ import java.util.stream.Collectors;
  * a.libbpfName();                                      // "cgroup_inet4_connect"
  * }</pre>
  */
-public enum AttachType {
+public enum AttachType implements KernelEnum {
     CGROUP_INET_INGRESS(0, "cgroup_inet_ingress"),
     CGROUP_INET_EGRESS(1, "cgroup_inet_egress"),
     CGROUP_INET_SOCK_CREATE(2, "cgroup_inet_sock_create"),
@@ -114,11 +111,7 @@ public enum AttachType {
         return this == TRACE_MAP;
     }
 
-    // Built once from values() and never changed: a read-only index, not mutable state.
-    private static final Map<Integer, AttachType> BY_NUMBER =
-            Arrays.stream(values()).collect(Collectors.toUnmodifiableMap(AttachType::number, t -> t));
-    private static final Map<String, AttachType> BY_NAME =
-            Arrays.stream(values()).collect(Collectors.toUnmodifiableMap(AttachType::libbpfName, t -> t));
+    private static final KernelEnumIndex<AttachType> INDEX = new KernelEnumIndex<>(values());
 
     private final int number;
     private final String libbpfName;
@@ -129,22 +122,24 @@ public enum AttachType {
     }
 
     /** The value of the {@code enum bpf_attach_type} constant, as passed to and reported by the kernel. */
+    @Override
     public int number() {
         return number;
     }
 
     /** The name libbpf gives this value ({@code libbpf_bpf_attach_type_str()}), for messages and the command line. */
+    @Override
     public String libbpfName() {
         return libbpfName;
     }
 
     /** The constant with this kernel number, or empty for a number this table does not know. */
     public static Optional<AttachType> fromNumber(int number) {
-        return Optional.ofNullable(BY_NUMBER.get(number));
+        return INDEX.byNumber(number);
     }
 
     /** The constant with this libbpf name (e.g. {@code "cgroup_inet_ingress"}), or empty. */
     public static Optional<AttachType> fromLibbpfName(String name) {
-        return Optional.ofNullable(BY_NAME.get(name));
+        return INDEX.byName(name);
     }
 }

@@ -1,6 +1,7 @@
 package dev.bpf4j.loader;
 
 import dev.bpf4j.btf.Btf;
+import dev.bpf4j.btf.BtfKind;
 import dev.bpf4j.btf.BtfType;
 import dev.bpf4j.elf.ElfFile;
 import dev.bpf4j.elf.ObjectFormatException;
@@ -33,13 +34,20 @@ final class DataSecLayout {
     }
 
     private final Map<String, List<Var>> sections;
+    private final Map<String, BtfType.DataSec> datasecs;
 
-    private DataSecLayout(Map<String, List<Var>> sections) {
+    private DataSecLayout(Map<String, List<Var>> sections, Map<String, BtfType.DataSec> datasecs) {
         this.sections = sections;
+        this.datasecs = datasecs;
     }
 
     static DataSecLayout empty() {
-        return new DataSecLayout(Map.of());
+        return new DataSecLayout(Map.of(), Map.of());
+    }
+
+    /** The DATASEC of that name as clang wrote it (sizes and offsets not fixed up), or empty. */
+    Optional<BtfType.DataSec> datasec(String section) {
+        return Optional.ofNullable(datasecs.get(section));
     }
 
     /** The DATASEC's variables in offset order, or empty when BTF has no such DATASEC. */
@@ -53,9 +61,12 @@ final class DataSecLayout {
             if ((s.isGlobal() || s.isWeak()) && s.type() == Symbol.STT_OBJECT)
                 globals.putIfAbsent(s.name(), s);
         Map<String, List<Var>> out = new HashMap<>();
-        for (BtfType t : btf.types()) {
-            if (!(t instanceof BtfType.DataSec sec))
+        Map<String, BtfType.DataSec> datasecs = new HashMap<>();
+        // kind() reads one word; only DATASECs are worth materialising.
+        for (int id = 1; id < btf.typeCount(); id++) {
+            if (btf.kind(id) != BtfKind.DATASEC)
                 continue;
+            BtfType.DataSec sec = (BtfType.DataSec) btf.type(id);
             boolean externs = sec.name().equals(".kconfig") || sec.name().equals(".ksyms");
             boolean fixup = !externs && sec.size() == 0;
             if (fixup) {
@@ -88,7 +99,8 @@ final class DataSecLayout {
             }
             vars.sort(Comparator.comparingLong(Var::offset));
             out.putIfAbsent(sec.name(), List.copyOf(vars));
+            datasecs.putIfAbsent(sec.name(), sec);
         }
-        return new DataSecLayout(out);
+        return new DataSecLayout(out, datasecs);
     }
 }

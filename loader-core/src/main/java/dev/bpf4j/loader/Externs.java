@@ -2,6 +2,7 @@ package dev.bpf4j.loader;
 
 import dev.bpf4j.btf.Btf;
 import dev.bpf4j.btf.BtfFormatException;
+import dev.bpf4j.btf.BtfKind;
 import dev.bpf4j.btf.BtfType;
 import dev.bpf4j.elf.ElfFile;
 import dev.bpf4j.elf.ObjectFormatException;
@@ -9,7 +10,9 @@ import dev.bpf4j.elf.Symbol;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -36,8 +39,9 @@ final class Externs {
         }
         List<Kconfig> kconfig = new ArrayList<>();
         List<ExternSpec> ksyms = new ArrayList<>();
+        Map<String, Found> declared = declaredExterns(btf);
         for (Symbol sym : symbols) {
-            Found f = find(btf, sym.name())
+            Found f = Optional.ofNullable(declared.get(sym.name()))
                     .orElseThrow(() -> new ObjectFormatException(elf.name(), "failed to find BTF for extern '%s'", sym.name()));
             if (f.section.equals(".kconfig")) {
                 if (!(f.type instanceof BtfType.Var var))
@@ -76,17 +80,20 @@ final class Externs {
     private record Found(String section, BtfType type) {
     }
 
-    private static Optional<Found> find(Btf btf, String name) {
-        for (BtfType t : btf.types()) {
-            if (!(t instanceof BtfType.DataSec sec))
+    /** Every VAR and FUNC of every DATASEC by name, the first one winning, as libbpf's search does. */
+    private static Map<String, Found> declaredExterns(Btf btf) {
+        Map<String, Found> out = new HashMap<>();
+        for (int id = 1; id < btf.typeCount(); id++) {
+            if (btf.kind(id) != BtfKind.DATASEC)
                 continue;
+            BtfType.DataSec sec = (BtfType.DataSec) btf.type(id);
             for (BtfType.VarSecInfo vi : sec.vars()) {
                 BtfType v = btf.type(vi.type());
-                if ((v instanceof BtfType.Var || v instanceof BtfType.Func) && v.name().equals(name))
-                    return Optional.of(new Found(sec.name(), v));
+                if (v instanceof BtfType.Var || v instanceof BtfType.Func)
+                    out.putIfAbsent(v.name(), new Found(sec.name(), v));
             }
         }
-        return Optional.empty();
+        return out;
     }
 
     // libbpf's find_kcfg_type: bool (1 byte), char, power-of-two ints up to 8 bytes, the

@@ -1,6 +1,5 @@
 package dev.bpf4j.loader;
 
-import dev.bpf4j.btf.Btf;
 import dev.bpf4j.btf.BtfType;
 import dev.bpf4j.elf.ElfFile;
 import dev.bpf4j.elf.Section;
@@ -33,8 +32,8 @@ final class InternalMaps {
         return Optional.empty();
     }
 
-    static MapSpec forSection(ElfFile elf, Section s, MapKind kind, String objectName, Btf btf, DataSecLayout layout) {
-        BtfType.DataSec datasec = btf == null ? null : btf.datasec(s.name()).orElse(null);
+    static MapSpec forSection(ElfFile elf, Section s, MapKind kind, String objectName, DataSecLayout layout) {
+        BtfType.DataSec datasec = layout.datasec(s.name()).orElse(null);
         int flags = kind == MapKind.RODATA ? MapSpec.F_RDONLY_PROG : 0;
         if (isMmapable(layout, s.name()))
             flags |= MapSpec.F_MMAPABLE;
@@ -43,8 +42,8 @@ final class InternalMaps {
                 Pinning.NONE, 0, s.name(), 0, null, datasec, null, data, List.of());
     }
 
-    static MapSpec forKconfig(String objectName, int size, Btf btf, DataSecLayout layout) {
-        BtfType.DataSec datasec = btf.datasec(".kconfig").orElse(null);
+    static MapSpec forKconfig(String objectName, int size, DataSecLayout layout) {
+        BtfType.DataSec datasec = layout.datasec(".kconfig").orElse(null);
         int flags = MapSpec.F_RDONLY_PROG | (isMmapable(layout, ".kconfig") ? MapSpec.F_MMAPABLE : 0);
         return new MapSpec(name(objectName, ".kconfig"), MapKind.KCONFIG, MapType.ARRAY, 4, size, 1, flags, 0,
                 Pinning.NONE, 0, ".kconfig", 0, null, datasec, null, null, List.of());

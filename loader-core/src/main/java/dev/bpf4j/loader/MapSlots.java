@@ -27,16 +27,17 @@ final class MapSlots {
     static List<MapSpec> apply(ElfFile elf, Section rel, Section mapsSection, List<BtfMapParser.Parsed> btfMaps,
                                List<MapSpec> maps, List<ProgramSpec> programs) {
         Map<String, List<MapSlot>> slots = new HashMap<>();
+        Map<String, MapSpec> mapsByName = new HashMap<>();
+        maps.forEach(m -> mapsByName.putIfAbsent(m.name(), m));
+        Map<String, ProgramSpec> programsByName = new HashMap<>();
+        programs.forEach(p -> programsByName.putIfAbsent(p.name(), p));
         List<Relocation> records = elf.relocations(rel);
         for (int index = 0; index < records.size(); index++) {
             int i = index;
             Relocation r = records.get(i);
             Symbol sym = elf.symbols().get(r.symbol());
             String name = sym.name();
-            BtfMapParser.Parsed parsed = null;
-            for (BtfMapParser.Parsed p : btfMaps)
-                if (p.covers(r.offset(), PTR_SIZE))
-                    parsed = p;
+            BtfMapParser.Parsed parsed = covering(btfMaps, r.offset());
             if (parsed == null)
                 throw error(elf, ".maps relo #%d: cannot find map '%s' at offset %d", i, name, r.offset());
             MapSpec map = parsed.spec();
@@ -45,11 +46,12 @@ final class MapSlots {
                     throw error(elf, ".maps relo #%d: '%s' isn't a BTF-defined map", i, name);
                 if (map.type() == MapType.HASH_OF_MAPS && map.keySize() != 4)
                     throw error(elf, ".maps relo #%d: hash-of-maps '%s' should have key size 4", i, map.name());
-                if (maps.stream().noneMatch(m -> m.name().equals(name)))
+                if (!mapsByName.containsKey(name))
                     throw error(elf, ".maps relo #%d: '%s' isn't a valid map reference", i, name);
             } else if (map.type() == MapType.PROG_ARRAY) {
-                ProgramSpec target = programs.stream().filter(p -> p.name().equals(name)).findFirst()
-                        .orElseThrow(() -> error(elf, ".maps relo #%d: '%s' isn't a valid program reference", i, name));
+                ProgramSpec target = programsByName.get(name);
+                if (target == null)
+                    throw error(elf, ".maps relo #%d: '%s' isn't a valid program reference", i, name);
                 if (target.isSubprogram() || target.sectionIndex() != sym.sectionIndex() || target.sectionOffset() != sym.value())
                     throw error(elf, ".maps relo #%d: '%s' isn't an entry-point program", i, name);
             } else {
@@ -64,6 +66,22 @@ final class MapSlots {
         for (MapSpec m : maps)
             out.add(slots.containsKey(m.name()) ? m.withSlots(slots.get(m.name())) : m);
         return out;
+    }
+
+    /** The map whose definition holds the 8 bytes at {@code offset}; maps are in offset order. */
+    private static BtfMapParser.Parsed covering(List<BtfMapParser.Parsed> maps, long offset) {
+        int lo = 0, hi = maps.size() - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            BtfMapParser.Parsed p = maps.get(mid);
+            if (p.covers(offset, PTR_SIZE))
+                return p;
+            if (p.offset() > offset)
+                hi = mid - 1;
+            else
+                lo = mid + 1;
+        }
+        return null;
     }
 
     private static ObjectFormatException error(ElfFile elf, String format, Object... args) {

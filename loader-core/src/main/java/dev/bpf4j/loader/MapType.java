@@ -1,9 +1,6 @@
 package dev.bpf4j.loader;
 
-import java.util.Arrays;
-import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Collectors;
 
 /**
  * The kernel's {@code enum bpf_map_type}.
@@ -24,7 +21,7 @@ import java.util.stream.Collectors;
  * MapType.fromLibbpfName("arena");                  // Optional[ARENA]
  * }</pre>
  */
-public enum MapType {
+public enum MapType implements KernelEnum {
     UNSPEC(0, "unspec"),
     HASH(1, "hash"),
     ARRAY(2, "array"),
@@ -62,11 +59,7 @@ public enum MapType {
     INSN_ARRAY(34, "insn_array"),
     RHASH(35, "rhash");
 
-    // Built once from values() and never changed: a read-only index, not mutable state.
-    private static final Map<Integer, MapType> BY_NUMBER =
-            Arrays.stream(values()).collect(Collectors.toUnmodifiableMap(MapType::number, t -> t));
-    private static final Map<String, MapType> BY_NAME =
-            Arrays.stream(values()).collect(Collectors.toUnmodifiableMap(MapType::libbpfName, t -> t));
+    private static final KernelEnumIndex<MapType> INDEX = new KernelEnumIndex<>(values());
 
     private final int number;
     private final String libbpfName;
@@ -77,22 +70,24 @@ public enum MapType {
     }
 
     /** The value of the {@code enum bpf_map_type} constant, as passed to and reported by the kernel. */
+    @Override
     public int number() {
         return number;
     }
 
     /** The name libbpf gives this value ({@code libbpf_bpf_map_type_str()}), for messages and the command line. */
+    @Override
     public String libbpfName() {
         return libbpfName;
     }
 
     /** The constant with this kernel number, or empty for a number this table does not know. */
     public static Optional<MapType> fromNumber(int number) {
-        return Optional.ofNullable(BY_NUMBER.get(number));
+        return INDEX.byNumber(number);
     }
 
     /** The constant with this libbpf name (e.g. {@code "lru_hash"}), or empty. */
     public static Optional<MapType> fromLibbpfName(String name) {
-        return Optional.ofNullable(BY_NAME.get(name));
+        return INDEX.byName(name);
     }
 }

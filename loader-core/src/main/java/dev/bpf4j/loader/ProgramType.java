@@ -1,9 +1,6 @@
 package dev.bpf4j.loader;
 
-import java.util.Arrays;
-import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Collectors;
 
 /**
  * The kernel's {@code enum bpf_prog_type}: what a program is, and so which context it gets,
@@ -21,7 +18,7 @@ import java.util.stream.Collectors;
  * ProgramType.fromNumber(3);                                             // Optional[SCHED_CLS]
  * }</pre>
  */
-public enum ProgramType {
+public enum ProgramType implements KernelEnum {
     UNSPEC(0, "unspec"),
     SOCKET_FILTER(1, "socket_filter"),
     KPROBE(2, "kprobe"),
@@ -56,11 +53,7 @@ public enum ProgramType {
     SYSCALL(31, "syscall"),
     NETFILTER(32, "netfilter");
 
-    // Built once from values() and never changed: a read-only index, not mutable state.
-    private static final Map<Integer, ProgramType> BY_NUMBER =
-            Arrays.stream(values()).collect(Collectors.toUnmodifiableMap(ProgramType::number, t -> t));
-    private static final Map<String, ProgramType> BY_NAME =
-            Arrays.stream(values()).collect(Collectors.toUnmodifiableMap(ProgramType::libbpfName, t -> t));
+    private static final KernelEnumIndex<ProgramType> INDEX = new KernelEnumIndex<>(values());
 
     private final int number;
     private final String libbpfName;
@@ -71,22 +64,24 @@ public enum ProgramType {
     }
 
     /** The value of the {@code enum bpf_prog_type} constant, as passed to and reported by the kernel. */
+    @Override
     public int number() {
         return number;
     }
 
     /** The name libbpf gives this value ({@code libbpf_bpf_prog_type_str()}), for messages and the command line. */
+    @Override
     public String libbpfName() {
         return libbpfName;
     }
 
     /** The constant with this kernel number, or empty for a number this table does not know. */
     public static Optional<ProgramType> fromNumber(int number) {
-        return Optional.ofNullable(BY_NUMBER.get(number));
+        return INDEX.byNumber(number);
     }
 
     /** The constant with this libbpf name (e.g. {@code "sched_cls"}), or empty. */
     public static Optional<ProgramType> fromLibbpfName(String name) {
-        return Optional.ofNullable(BY_NAME.get(name));
+        return INDEX.byName(name);
     }
 }

@@ -129,10 +129,10 @@ public record SectionDef(String pattern, ProgramType type, Optional<AttachType> 
         if (isPrefix())
             return sectionName.startsWith(pattern);
         if (isOptionalTarget()) {
-            String stem = stem();
+            int n = pattern.length() - 1; // the stem, compared in place: this runs once per entry per program
             // "kprobe+" must not match "kprobex" or "kprobe.multi": only the end or a '/' may follow.
-            return sectionName.startsWith(stem)
-                    && (sectionName.length() == stem.length() || sectionName.charAt(stem.length()) == '/');
+            return sectionName.regionMatches(0, pattern, 0, n)
+                    && (sectionName.length() == n || sectionName.charAt(n) == '/');
         }
         return sectionName.equals(pattern);
     }

@@ -73,12 +73,12 @@ public final class SpecReader {
         }
         Map<Integer, MapSpec> dataMaps = new LinkedHashMap<>();
         for (Section s : elf.sections())
-            InternalMaps.kindOf(s).ifPresent(kind -> dataMaps.put(s.index(), InternalMaps.forSection(elf, s, kind, objectName, btf, layout)));
+            InternalMaps.kindOf(s).ifPresent(kind -> dataMaps.put(s.index(), InternalMaps.forSection(elf, s, kind, objectName, layout)));
         maps.addAll(dataMaps.values());
         List<ExternSpec> externs = Externs.collect(elf, btf);
         int kconfigSize = Externs.kconfigSize(externs);
         if (kconfigSize > 0)
-            maps.add(InternalMaps.forKconfig(objectName, kconfigSize, btf, layout));
+            maps.add(InternalMaps.forKconfig(objectName, kconfigSize, layout));
         checkUniqueNames(fileName, maps);
 
         List<MapSpec> finalMaps = maps;
@@ -87,7 +87,7 @@ public final class SpecReader {
             finalMaps = MapSlots.apply(elf, relMaps.get(), btfMapsSection.get(), btfMaps, maps, programs);
         checkMapTraceTargets(fileName, programs, finalMaps);
 
-        List<VariableSpec> variables = Variables.collect(elf, btf, dataMaps, externs, finalMaps);
+        List<VariableSpec> variables = Variables.collect(elf, btf, layout, dataMaps, externs, finalMaps);
         return new ObjectSpec(objectName, elf.byteOrder(), license, kernelVersion, programs, subprograms, finalMaps,
                 variables, externs, btf, elf);
     }

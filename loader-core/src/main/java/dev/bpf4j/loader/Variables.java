@@ -8,6 +8,7 @@ import dev.bpf4j.elf.Symbol;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -20,7 +21,7 @@ final class Variables {
     private Variables() {
     }
 
-    static List<VariableSpec> collect(ElfFile elf, Btf btf, Map<Integer, MapSpec> mapsBySection, List<ExternSpec> externs,
+    static List<VariableSpec> collect(ElfFile elf, Btf btf, DataSecLayout layout, Map<Integer, MapSpec> mapsBySection, List<ExternSpec> externs,
                                       List<MapSpec> maps) {
         List<VariableSpec> out = new ArrayList<>();
         List<Symbol> objects = elf.symbols().stream()
@@ -28,10 +29,12 @@ final class Variables {
                         && mapsBySection.containsKey(s.sectionIndex()))
                 .sorted(Comparator.comparingInt(Symbol::sectionIndex).thenComparingLong(Symbol::value))
                 .toList();
+        Map<String, Map<String, DataSecLayout.Var>> byName = new HashMap<>();
         for (Symbol sym : objects) {
             Section section = elf.section(sym.sectionIndex());
             MapSpec map = mapsBySection.get(sym.sectionIndex());
-            BtfType type = btf == null ? null : varType(btf, section.name(), sym.name());
+            DataSecLayout.Var var = byName.computeIfAbsent(section.name(), n -> index(layout, n)).get(sym.name());
+            BtfType type = var == null ? null : btf.type(var.var().type());
             long size = sym.size() == 0 && type != null ? btf.sizeOf(type.id()) : sym.size();
             out.add(new VariableSpec(sym.name(), section.name(), map.name(), sym.value(), size, type,
                     !sym.isLocal(), false, false));
@@ -43,12 +46,9 @@ final class Variables {
         return out;
     }
 
-    private static BtfType varType(Btf btf, String section, String name) {
-        return btf.datasec(section).flatMap(sec -> sec.vars().stream()
-                        .map(vi -> btf.type(vi.type()))
-                        .filter(t -> t instanceof BtfType.Var && t.name().equals(name))
-                        .map(t -> btf.type(((BtfType.Var) t).type()))
-                        .findFirst())
-                .orElse(null);
+    private static Map<String, DataSecLayout.Var> index(DataSecLayout layout, String section) {
+        Map<String, DataSecLayout.Var> out = new HashMap<>();
+        layout.vars(section).ifPresent(vars -> vars.forEach(v -> out.putIfAbsent(v.name(), v)));
+        return out;
     }
 }
