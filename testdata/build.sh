@@ -4,6 +4,9 @@
 #   testdata/obj/bpfeb/NAME.o   big-endian BPF     (clang -target bpfeb)
 # lists the object names in testdata/obj/index.txt and records the compiler
 # version in testdata/obj/TOOLCHAIN.txt.
+# It also builds the Linux kernel BPF selftests kept in testdata/src/selftests/
+# (programs we did not write) into testdata/obj/{bpfel,bpfeb}/selftests/NAME.o,
+# listed in testdata/obj/selftests-index.txt; see "Kernel selftests" below.
 #
 # Flags: clang -O2 -g -mcpu=v3 -target bpfel|bpfeb -c
 #   -O2     required in practice: -O0 BPF code does not pass the verifier and
@@ -77,6 +80,69 @@ for c in "$src"/*.c; do
 	done
 done
 
+# --- Kernel selftests ---------------------------------------------------------
+# src/selftests/NAME.c are BPF programs from the Linux kernel's
+# tools/testing/selftests/bpf/progs (see each file's header), compiled with the
+# selftests' own flags (their Makefile: -g -Werror -D__TARGET_ARCH_$(SRCARCH)
+# -Wno-compare-distinct-pointer-types, -O2 -mcpu=v3, -fno-inline for
+# test_xdp_noinline), plus our -I for the multiarch and stand-in headers.
+# __TARGET_ARCH_x86 is fixed so that the objects do not depend on the machine.
+# Three of them include "vmlinux.h", which is not committed (about 3 MB): it is
+# generated here from the running kernel's BTF, only when one of them needs
+# rebuilding, and mapped to "generated/" in the debug info. Instructions never
+# depend on it, but BTF may: for_each_array_map_elem's callback takes a
+# "struct bpf_map *", which pulls the building kernel's struct bpf_map into
+# the object's BTF. Objects are rebuilt only when their source changes, so the
+# committed ones stay as they are; a rebuild on the same kernel is identical.
+sel_src="$here/src/selftests"
+sel_names=()
+for c in "$sel_src"/*.c; do sel_names+=("$(basename "$c" .c)"); done
+mkdir -p "$obj/bpfel/selftests" "$obj/bpfeb/selftests"
+sel_gen=""
+cleanup_sel_gen() { if [[ -n "$sel_gen" ]]; then rm -rf "$sel_gen"; fi; }
+trap cleanup_sel_gen EXIT
+for name in "${sel_names[@]}"; do
+	c="$sel_src/$name.c"
+	extra=()
+	[[ "$name" == test_xdp_noinline ]] && extra+=(-fno-inline)
+	for target in bpfel bpfeb; do
+		out="$obj/$target/selftests/$name.o"
+		if ((force == 0)) && [[ -f "$out" && "$out" -nt "$c" && "$out" -nt "${BASH_SOURCE[0]}" ]] \
+			&& [[ -z "$(find "$sel_src" -name '*.h' -newer "$out" -print -quit)" ]]; then
+			continue
+		fi
+		if [[ -z "$sel_gen" ]] && grep -q '#include "vmlinux.h"' "$c"; then
+			if [[ ! -r /sys/kernel/btf/vmlinux ]]; then
+				echo "$name.c needs vmlinux.h, generated from /sys/kernel/btf/vmlinux, which this kernel lacks" >&2
+				exit 1
+			fi
+			sel_gen="$(mktemp -d)"
+			bpftool btf dump file /sys/kernel/btf/vmlinux format c > "$sel_gen/vmlinux.h"
+		fi
+		echo "  CC  $target/selftests/$name.o"
+		(cd "$sel_src" && clang -O2 -g -mcpu=v3 -Werror -D__TARGET_ARCH_x86 \
+			-Wno-compare-distinct-pointer-types "${extra[@]}" \
+			-I"/usr/include/$multiarch" -Iinclude ${sel_gen:+-I"$sel_gen"} \
+			-target "$target" -fdebug-prefix-map="$sel_src"=. \
+			${sel_gen:+-fdebug-prefix-map="$sel_gen"=generated} \
+			-c "$name.c" -o "$out.tmp")
+		mv -f "$out.tmp" "$out"
+		built=$((built + 1))
+	done
+done
+for o in "$obj"/bpfel/selftests/*.o "$obj"/bpfeb/selftests/*.o; do
+	[[ -e "$o" ]] || continue
+	[[ -f "$sel_src/$(basename "$o" .o).c" ]] || { echo "  RM  $o"; rm -f "$o"; }
+done
+# obj/selftests-index.txt: their names (read by TestObjects.selftestNames()).
+# Kept apart from index.txt, whose objects all have hand-written expectations.
+printf '%s\n' "${sel_names[@]}" | LC_ALL=C sort > "$obj/selftests-index.txt.tmp"
+if cmp -s "$obj/selftests-index.txt.tmp" "$obj/selftests-index.txt" 2>/dev/null; then
+	rm -f "$obj/selftests-index.txt.tmp"
+else
+	mv -f "$obj/selftests-index.txt.tmp" "$obj/selftests-index.txt"
+fi
+
 # Drop objects whose source is gone.
 for o in "$obj"/bpfel/*.o "$obj"/bpfeb/*.o; do
 	[[ -e "$o" ]] || continue
@@ -97,6 +163,7 @@ fi
 	clang --version | sed -n '1,2p'
 	echo "libbpf headers: $(dpkg-query -W -f='${Package} ${Version}' libbpf-dev 2>/dev/null || echo unknown)"
 	echo "uapi headers: $(dpkg-query -W -f='${Package} ${Version}' linux-libc-dev 2>/dev/null || echo unknown)"
+	echo "# selftests/*.o: clang -O2 -g -mcpu=v3 -Werror -D__TARGET_ARCH_x86 -Wno-compare-distinct-pointer-types [-fno-inline] -I/usr/include/<multiarch> -Iinclude -target bpfel|bpfeb -c (vmlinux.h from the kernel's BTF)"
 } > "$obj/TOOLCHAIN.txt.tmp"
 if cmp -s "$obj/TOOLCHAIN.txt.tmp" "$obj/TOOLCHAIN.txt" 2>/dev/null; then
 	rm -f "$obj/TOOLCHAIN.txt.tmp"
@@ -104,4 +171,4 @@ else
 	mv -f "$obj/TOOLCHAIN.txt.tmp" "$obj/TOOLCHAIN.txt"
 fi
 
-echo "built $built object(s); $(ls "$obj"/bpfel/*.o | wc -l) per target in $obj"
+echo "built $built object(s); $(ls "$obj"/bpfel/*.o | wc -l) per target in $obj, $(ls "$obj"/bpfel/selftests/*.o | wc -l) selftests per target"

@@ -5,7 +5,7 @@
  *
  * Build:  gcc -O2 -Wall -o libbpf_inspect libbpf_inspect.c -lbpf
  * (libbpf 1.x; also builds against libbpf 0.6+, where --names prints numbers)
- * Usage:  libbpf_inspect [--names] [--vars] [--inner] [--debug] OBJECT.o
+ * Usage:  libbpf_inspect [--names] [--vars] [--inner] [--initial] [--debug] OBJECT.o
  *
  * Output, one tab-separated line per program and per map, in libbpf's order:
  *   prog <name> <section> <prog type> <expected attach type> <insn_cnt> <autoload 0|1>
@@ -26,6 +26,10 @@
  *   var <name> <datasec name> <offset> <size> <linkage: static|global|extern>
  * --inner adds, for each map-in-map, its inner map template:
  *   inner <outer map> <inner name> <map type> <key_size> <value_size> <max_entries> <map_flags>
+ * --initial adds, for each internal map, the initial value libbpf will load
+ * into it (bpf_map__initial_value: the data section's bytes, zeros for .bss),
+ * as lowercase hex, or "-" when libbpf has none:
+ *   initial <map name> <value_size> <hex bytes>
  * --debug passes libbpf's debug messages to stderr.
  *
  * Exit status 1, with libbpf's messages on stderr, if the object cannot be
@@ -53,7 +57,7 @@
 #define MAP_TYPE_STR(t)		((const char *)NULL)
 #endif
 
-static int opt_names, opt_vars, opt_inner, opt_debug;
+static int opt_names, opt_vars, opt_inner, opt_initial, opt_debug;
 
 static int print_fn(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -105,6 +109,19 @@ static void print_vars(const struct bpf_object *obj, const struct bpf_map *map)
 	}
 }
 
+static void print_initial(const struct bpf_map *map)
+{
+	size_t size = 0, i;
+	const unsigned char *data = bpf_map__initial_value((struct bpf_map *)map, &size);
+
+	printf("initial\t%s\t%u\t", bpf_map__name(map), bpf_map__value_size(map));
+	if (!data)
+		printf("-");
+	for (i = 0; data && i < size; i++)
+		printf("%02x", data[i]);
+	printf("\n");
+}
+
 int main(int argc, char **argv)
 {
 	struct bpf_object *obj;
@@ -120,17 +137,19 @@ int main(int argc, char **argv)
 			opt_vars = 1;
 		else if (!strcmp(argv[i], "--inner"))
 			opt_inner = 1;
+		else if (!strcmp(argv[i], "--initial"))
+			opt_initial = 1;
 		else if (!strcmp(argv[i], "--debug"))
 			opt_debug = 1;
 		else if (argv[i][0] == '-' || path) {
-			fprintf(stderr, "usage: %s [--names] [--vars] [--inner] [--debug] OBJECT.o\n",
+			fprintf(stderr, "usage: %s [--names] [--vars] [--inner] [--initial] [--debug] OBJECT.o\n",
 				argv[0]);
 			return 2;
 		} else
 			path = argv[i];
 	}
 	if (!path) {
-		fprintf(stderr, "usage: %s [--names] [--vars] [--inner] [--debug] OBJECT.o\n", argv[0]);
+		fprintf(stderr, "usage: %s [--names] [--vars] [--inner] [--initial] [--debug] OBJECT.o\n", argv[0]);
 		return 2;
 	}
 
@@ -187,6 +206,13 @@ int main(int argc, char **argv)
 		bpf_object__for_each_map(map, obj) {
 			if (bpf_map__is_internal(map))
 				print_vars(obj, map);
+		}
+	}
+
+	if (opt_initial) {
+		bpf_object__for_each_map(map, obj) {
+			if (bpf_map__is_internal(map))
+				print_initial(map);
 		}
 	}
 

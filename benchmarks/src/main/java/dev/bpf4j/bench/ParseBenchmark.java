@@ -1,6 +1,10 @@
 package dev.bpf4j.bench;
 
 import dev.bpf4j.elf.ElfReader;
+import dev.bpf4j.loader.KernelConfig;
+import dev.bpf4j.loader.LinkOptions;
+import dev.bpf4j.loader.Linker;
+import dev.bpf4j.loader.LoadPlan;
 import dev.bpf4j.loader.ObjectSpec;
 import dev.bpf4j.loader.SpecReader;
 import dev.bpf4j.testdata.TestObjects;
@@ -22,7 +26,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Parsing cost: bytes already in memory to an {@link ObjectSpec} (ELF, BTF, programs, maps,
- * variables), per object and for the whole testdata corpus; and the ELF layer alone.
+ * variables), per object and for the whole testdata corpus; the ELF layer alone; and open plus
+ * link (what libbpf's bpf_object__open does, plus the relocation libbpf defers to load).
  *
  * <pre>
  * mvn -B -q package -pl benchmarks -am -DskipTests
@@ -44,6 +49,10 @@ public class ParseBenchmark {
     private List<byte[]> corpus;
     private List<String> names;
 
+    // A fixed configuration: the benchmark measures linking, not reading /proc/config.gz.
+    private final LinkOptions options = new LinkOptions(KernelConfig.parse("CONFIG_BPF_SYSCALL=y\nCONFIG_HZ=250\n",
+            KernelConfig.version(6, 1, 0)));
+
     @Setup
     public void load() {
         one = TestObjects.object(object, TestObjects.Target.BPFEL);
@@ -59,6 +68,11 @@ public class ParseBenchmark {
     @Benchmark
     public Object elfOnly() {
         return ElfReader.read(object + ".o", one);
+    }
+
+    @Benchmark
+    public LoadPlan openAndLink() {
+        return Linker.link(SpecReader.read(object + ".o", one), options);
     }
 
     /** Every testdata object once (the figure for the issue: "parsing every testdata object"). */

@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.AbstractList;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -35,11 +36,14 @@ public final class Btf {
 
     private final ByteOrder order;
     private final TypeSection types;
+    private final byte[] raw; // the parsed blob (owned, never modified): the identity of the contents
+    private int hash; // 0 until computed; racy single-check like String.hashCode, harmless
     private volatile NameIndex names; // built on the first name lookup; immutable, so a racy double build is harmless
 
-    private Btf(ByteOrder order, TypeSection types) {
+    private Btf(ByteOrder order, TypeSection types, byte[] raw) {
         this.order = order;
         this.types = types;
+        this.raw = raw;
     }
 
     /**
@@ -67,7 +71,7 @@ public final class Btf {
         var strings = new StringTable(data, header.stringStart(), header.stringEnd());
         TypeSection types = TypeSection.index(data, header, strings);
         TypeValidator.validate(types);
-        return new Btf(header.order(), types);
+        return new Btf(header.order(), types, data);
     }
 
     public ByteOrder byteOrder() {
@@ -217,6 +221,24 @@ public final class Btf {
         if (index == null)
             names = index = NameIndex.build(types);
         return index;
+    }
+
+    /**
+     * Two {@code Btf}s are equal when they were parsed from the same bytes (so same byte order,
+     * same types under the same ids, same strings). Specs hold a {@code Btf}; comparing by
+     * content lets a spec read twice, or written and read back, compare equal.
+     */
+    @Override
+    public boolean equals(Object o) {
+        return o == this || o instanceof Btf b && Arrays.equals(raw, b.raw);
+    }
+
+    @Override
+    public int hashCode() {
+        int h = hash;
+        if (h == 0)
+            hash = h = Arrays.hashCode(raw);
+        return h;
     }
 
     @Override

@@ -130,6 +130,7 @@ final class InspectCommand implements Callable<Integer> {
     private static Map<String, Object> map(Btf btf, MapSpec s) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", s.name());
+        m.put("kernel_name", s.kernelName());
         m.put("kind", s.kind().name().toLowerCase());
         m.put("type", s.type().number());
         m.put("type_name", s.type().libbpfName());

@@ -1,6 +1,7 @@
 package dev.bpf4j.cli;
 
 import dev.bpf4j.elf.ObjectFormatException;
+import dev.bpf4j.loader.TemplateException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -14,6 +15,7 @@ import java.nio.file.NoSuchFileException;
  * <pre>
  * bpf4j object inspect prog.o [--json]
  * bpf4j object dump prog.o [--program NAME]
+ * bpf4j object template prog.o [--set NAME=VALUE]... [--get NAME]... [-o OUT]
  * </pre>
  */
 @Command(name = "bpf4j", mixinStandardHelpOptions = true, version = "bpf4j 0.1.0",
@@ -39,7 +41,7 @@ public final class Main {
     }
 
     private static String describe(Exception e) {
-        if (e instanceof ObjectFormatException || e instanceof UsageException)
+        if (e instanceof ObjectFormatException || e instanceof TemplateException || e instanceof UsageException)
             return e.getMessage();
         if (e instanceof NoSuchFileException n)
             return n.getFile() + ": no such file";

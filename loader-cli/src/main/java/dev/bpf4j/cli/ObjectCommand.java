@@ -4,6 +4,6 @@ import picocli.CommandLine.Command;
 
 /** {@code bpf4j object ...}: commands on object files, no kernel or emulator involved. */
 @Command(name = "object", description = "Inspect BPF object files.", mixinStandardHelpOptions = true,
-        subcommands = {InspectCommand.class, DumpCommand.class})
+        subcommands = {InspectCommand.class, DumpCommand.class, TemplateCommand.class})
 final class ObjectCommand {
 }

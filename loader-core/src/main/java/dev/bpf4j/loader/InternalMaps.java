@@ -38,7 +38,7 @@ final class InternalMaps {
         if (isMmapable(layout, s.name()))
             flags |= MapSpec.F_MMAPABLE;
         byte[] data = kind == MapKind.BSS ? null : elf.bytes(s);
-        return new MapSpec(name(objectName, s.name()), kind, MapType.ARRAY, 4, (int) s.size(), 1, flags, 0,
+        return new MapSpec(userName(objectName, s.name(), kind), kind, MapType.ARRAY, 4, (int) s.size(), 1, flags, 0,
                 Pinning.NONE, 0, s.name(), 0, null, datasec, null, data, List.of());
     }
 
@@ -56,6 +56,17 @@ final class InternalMaps {
     }
 
     /**
+     * The name libbpf's {@code bpf_map__name} reports: custom {@code .data.*} and
+     * {@code .rodata.*} maps go by their whole section name ({@code map_uses_real_name}); only
+     * what the kernel sees is cut to 15 characters ({@link MapSpec#kernelName()}).
+     */
+    static String userName(String objectName, String sectionName, MapKind kind) {
+        boolean custom = kind == MapKind.DATA && !sectionName.equals(".data")
+                || kind == MapKind.RODATA && !sectionName.equals(".rodata");
+        return custom ? sectionName : name(objectName, sectionName);
+    }
+
+    /**
      * libbpf's {@code internal_map_name}: the object name as prefix, cut so that prefix plus
      * section name fit 15 characters (the suffix keeps at least 7); no prefix when the section
      * name has a second dot; characters other than alphanumerics, '_' and '.' become '_'.
@@ -66,6 +77,11 @@ final class InternalMaps {
         String raw = objectName.substring(0, prefix) + sectionName.substring(0, Math.min(suffix, sectionName.length()));
         if (raw.length() > MAX_NAME)
             raw = raw.substring(0, MAX_NAME);
+        return sanitise(raw);
+    }
+
+    /** Characters the kernel refuses in object names become '_'. */
+    static String sanitise(String raw) {
         StringBuilder out = new StringBuilder(raw.length());
         for (char c : raw.toCharArray())
             out.append(Character.isLetterOrDigit(c) && c < 128 || c == '_' || c == '.' ? c : '_');

@@ -25,12 +25,14 @@ final class MapSlots {
 
     /** Returns {@code maps} with the slots of {@code rel} recorded on the maps they initialise. */
     static List<MapSpec> apply(ElfFile elf, Section rel, Section mapsSection, List<BtfMapParser.Parsed> btfMaps,
-                               List<MapSpec> maps, List<ProgramSpec> programs) {
+                               List<MapSpec> maps, List<ProgramSpec> programs, List<ProgramSpec> subprograms) {
         Map<String, List<MapSlot>> slots = new HashMap<>();
         Map<String, MapSpec> mapsByName = new HashMap<>();
         maps.forEach(m -> mapsByName.putIfAbsent(m.name(), m));
         Map<String, ProgramSpec> programsByName = new HashMap<>();
         programs.forEach(p -> programsByName.putIfAbsent(p.name(), p));
+        subprograms.forEach(p -> programsByName.putIfAbsent(p.name(), p));
+        java.util.Set<ProgramSpec> entries = java.util.Set.copyOf(programs);
         List<Relocation> records = elf.relocations(rel);
         for (int index = 0; index < records.size(); index++) {
             int i = index;
@@ -52,7 +54,7 @@ final class MapSlots {
                 ProgramSpec target = programsByName.get(name);
                 if (target == null)
                     throw error(elf, ".maps relo #%d: '%s' isn't a valid program reference", i, name);
-                if (target.isSubprogram() || target.sectionIndex() != sym.sectionIndex() || target.sectionOffset() != sym.value())
+                if (!entries.contains(target) || target.sectionIndex() != sym.sectionIndex() || target.sectionOffset() != sym.value())
                     throw error(elf, ".maps relo #%d: '%s' isn't an entry-point program", i, name);
             } else {
                 throw error(elf, ".maps relo #%d: map '%s' of type %s can't have initial values", i, map.name(), map.type().libbpfName());

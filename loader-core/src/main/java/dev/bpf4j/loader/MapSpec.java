@@ -51,6 +51,16 @@ public record MapSpec(String name, MapKind kind, MapType type, int keySize, int 
         return initialData == null ? null : initialData.clone();
     }
 
+    /**
+     * The name the kernel is given (BPF_OBJ_NAME_LEN - 1 = 15 characters, only alphanumerics,
+     * '_' and '.'). It differs from {@link #name()} only for long names, e.g. libbpf's custom
+     * data maps: {@code .data.read_mostly} is {@code .data.read_most} to the kernel.
+     */
+    public String kernelName() {
+        String cut = name.length() > InternalMaps.MAX_NAME ? name.substring(0, InternalMaps.MAX_NAME) : name;
+        return InternalMaps.sanitise(cut);
+    }
+
     public Optional<BtfType> keyBtf() {
         return Optional.ofNullable(keyType);
     }

@@ -5,6 +5,7 @@ import dev.bpf4j.elf.ElfFile;
 
 import java.nio.ByteOrder;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -54,5 +55,24 @@ public record ObjectSpec(String name, ByteOrder byteOrder, String license, int k
 
     public Optional<Btf> btfTypes() {
         return Optional.ofNullable(btf);
+    }
+
+    /**
+     * Specs compare by content: every component but {@code elf} (the parsed file, a view of
+     * bytes the other components already describe), with BTF compared by its bytes. So an
+     * object read twice, or written back with {@code ElfWriter} and read again, gives equal
+     * specs, and a template that changed a variable gives a spec that differs exactly there.
+     */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ObjectSpec s && Objects.equals(name, s.name) && Objects.equals(byteOrder, s.byteOrder)
+                && Objects.equals(license, s.license) && kernelVersion == s.kernelVersion && programs.equals(s.programs)
+                && subprograms.equals(s.subprograms) && maps.equals(s.maps) && variables.equals(s.variables)
+                && externs.equals(s.externs) && Objects.equals(btf, s.btf);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(name, byteOrder, license, kernelVersion, programs, subprograms, maps, variables, externs, btf);
     }
 }

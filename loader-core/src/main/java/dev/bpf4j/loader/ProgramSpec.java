@@ -8,7 +8,9 @@ import java.util.Optional;
 
 /**
  * One BPF function of the object, before relocation: an entry program (an STT_FUNC symbol in an
- * executable section other than {@code .text}) or a subprogram (one in {@code .text}).
+ * executable section other than {@code .text}) or a subprogram (one in {@code .text}). As in
+ * libbpf, a function in {@code .text} is an entry program only when it is the object's sole
+ * function; {@link ObjectSpec#programs()} and {@link ObjectSpec#subprograms()} say which.
  *
  * <pre>{@code
  * for (ProgramSpec p : spec.programs())
@@ -40,8 +42,8 @@ public record ProgramSpec(String name, String sectionName, ProgramType type, Opt
         return Instructions.slotCount(instructions);
     }
 
-    /** True for {@code .text} functions, which only exist as callees of entry programs. */
-    public boolean isSubprogram() {
+    /** True for functions in {@code .text}: subprograms, unless the object has no other function. */
+    public boolean inText() {
         return ".text".equals(sectionName);
     }
 }

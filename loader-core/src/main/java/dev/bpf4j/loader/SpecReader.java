@@ -57,8 +57,10 @@ public final class SpecReader {
         int kernelVersion = elf.section("version").map(s -> kernelVersion(elf, s)).orElse(0);
 
         List<ProgramSpec> functions = new ProgramReader(elf, license, kernelVersion).read();
-        List<ProgramSpec> programs = functions.stream().filter(p -> !p.isSubprogram()).toList();
-        List<ProgramSpec> subprograms = functions.stream().filter(ProgramSpec::isSubprogram).toList();
+        // libbpf's prog_is_subprog: .text functions are subprograms unless one is all the object has.
+        boolean loneText = functions.size() == 1 && functions.get(0).inText();
+        List<ProgramSpec> programs = functions.stream().filter(p -> loneText || !p.inText()).toList();
+        List<ProgramSpec> subprograms = functions.stream().filter(p -> !loneText && p.inText()).toList();
 
         List<MapSpec> maps = new ArrayList<>();
         Optional<Section> legacy = elf.section("maps");
@@ -84,7 +86,7 @@ public final class SpecReader {
         List<MapSpec> finalMaps = maps;
         Optional<Section> relMaps = elf.section(".rel.maps");
         if (relMaps.isPresent() && relMaps.get().isRel() && btfMapsSection.isPresent())
-            finalMaps = MapSlots.apply(elf, relMaps.get(), btfMapsSection.get(), btfMaps, maps, programs);
+            finalMaps = MapSlots.apply(elf, relMaps.get(), btfMapsSection.get(), btfMaps, maps, programs, subprograms);
         checkMapTraceTargets(fileName, programs, finalMaps);
 
         List<VariableSpec> variables = Variables.collect(elf, btf, layout, dataMaps, externs, finalMaps);

@@ -33,6 +33,24 @@ class InternalMapNameTest {
         assertEquals(expected, InternalMaps.name(InternalMaps.objectName(file), section));
     }
 
+    @ParameterizedTest
+    @CsvSource({
+            "test_skeleton.o, .data.read_mostly, DATA, .data.read_mostly, .data.read_most",
+            "test_skeleton.o, .rodata.const_data, RODATA, .rodata.const_data, .rodata.const_d",
+            "globals.o, .data.xyz, DATA, .data.xyz, .data.xyz",
+            "globals.o, .rodata, RODATA, globals.rodata, globals.rodata",
+            "my_object.o, .data, DATA, my_objec.data, my_objec.data",
+            "x.o, .bss.a_very_long_bss_name, BSS, .bss.a_very_lon, .bss.a_very_lon",
+            "x.o, .data.bad-char, DATA, .data.bad-char, .data.bad_char",
+    })
+    void customDataMapsKeepTheirSectionNameForUsersButNotForTheKernel(String file, String section, MapKind kind,
+                                                                      String user, String kernel) {
+        String name = InternalMaps.userName(InternalMaps.objectName(file), section, kind);
+        assertEquals(user, name);
+        MapSpec m = new MapSpec(name, kind, MapType.ARRAY, 4, 8, 1, 0, 0, Pinning.NONE, 0, section, 0, null, null, null, null, java.util.List.of());
+        assertEquals(kernel, m.kernelName());
+    }
+
     @Provide
     Arbitrary<String> objectNames() {
         return Arbitraries.strings().withChars("abcxyz_-.0129").ofMinLength(1).ofMaxLength(30);

@@ -41,14 +41,23 @@ class LibbpfComparisonTest {
         inspect = LibbpfTool.build(work, "libbpf_inspect", source);
     }
 
+    /** Our objects, and kernel selftests we did not write (testdata/src/selftests). */
     static List<String> objects() {
-        return TestObjects.names();
+        List<String> all = new ArrayList<>(TestObjects.names());
+        TestObjects.selftestNames().forEach(n -> all.add("selftests/" + n));
+        return all;
+    }
+
+    private static byte[] bytes(String name) {
+        return name.startsWith("selftests/") ? TestObjects.selftest(name.substring("selftests/".length()))
+                : TestObjects.object(name, Target.BPFEL);
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("objects")
-    void programsAndMapsEqualLibbpfs(String name) throws IOException, InterruptedException {
-        byte[] bytes = TestObjects.object(name, Target.BPFEL);
+    void programsAndMapsEqualLibbpfs(String path) throws IOException, InterruptedException {
+        String name = path.substring(path.lastIndexOf('/') + 1);
+        byte[] bytes = bytes(path);
         Path file = work.resolve(name + ".o");
         Files.write(file, bytes);
         ObjectSpec spec = SpecReader.read(name + ".o", bytes);

@@ -41,6 +41,25 @@ public final class TestObjects {
         return resource(target.dir() + "/" + name + ".o");
     }
 
+    /**
+     * Names of the Linux kernel BPF selftests kept as objects we did not write (from
+     * {@code obj/selftests-index.txt}; sources in {@code testdata/src/selftests}). They have
+     * no expectation files: tests compare them with libbpf instead.
+     */
+    public static List<String> selftestNames() {
+        return new String(resource("selftests-index.txt"), StandardCharsets.UTF_8).lines()
+                .map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+    }
+
+    /** A kernel selftest object compiled for bpfel, the byte order libbpf opens on x86. */
+    public static byte[] selftest(String name) {
+        return selftest(name, Target.BPFEL);
+    }
+
+    public static byte[] selftest(String name, Target target) {
+        return resource(target.dir() + "/selftests/" + name + ".o");
+    }
+
     /** The hand-written expectation file for an object (format in testdata/README.md). */
     public static String expected(String name) {
         return new String(resource("expected/" + name + ".txt"), StandardCharsets.UTF_8);

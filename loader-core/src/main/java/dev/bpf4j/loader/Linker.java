@@ -1,0 +1,200 @@
+package dev.bpf4j.loader;
+
+import dev.bpf4j.asm.Instruction;
+import dev.bpf4j.asm.Opcodes;
+import dev.bpf4j.asm.Reference;
+import dev.bpf4j.asm.SlotMap;
+import dev.bpf4j.elf.ObjectFormatException;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Links an {@link ObjectSpec} as libbpf's {@code bpf_object__relocate} does: for each
+ * autoloaded entry program, appends the subprograms it reaches (depth first, each once, as
+ * {@code bpf_object__reloc_code} recurses), fixes call and subprogram-address immediates, and
+ * resolves map, global-data and kconfig references. Map references stay symbolic
+ * ({@link Reference.Map}, {@link Reference.MapValue}) with imm 0 until a backend binds them;
+ * everything else equals what libbpf hands the kernel.
+ *
+ * <pre>{@code
+ * LoadPlan plan = Linker.link(SpecReader.read(Path.of("subprogs.o")));
+ * LoadPlan custom = Linker.link(spec, new LinkOptions(KernelConfig.parse(configText, version)));
+ * }</pre>
+ */
+public final class Linker {
+    private final ObjectSpec spec;
+    private final Map<String, Map<Integer, ClassifiedRelocation>> relocations = new HashMap<>();
+    private final List<ProgramSpec> text;
+    private final Map<String, SlotMap> slotMaps = new HashMap<>();
+    private final String kconfigMap;
+
+    private Linker(ObjectSpec spec) {
+        this.spec = spec;
+        this.text = spec.subprograms();
+        RelocationClassifier classifier = new RelocationClassifier(spec);
+        // libbpf records every relocation at open, so a bad one fails even in a program not loaded.
+        for (ProgramSpec p : spec.programs())
+            relocations.put(key(p), classifier.classify(p));
+        for (ProgramSpec p : text)
+            relocations.put(key(p), classifier.classify(p));
+        this.kconfigMap = spec.maps().stream().filter(m -> m.kind() == MapKind.KCONFIG).map(MapSpec::name).findFirst().orElse(null);
+    }
+
+    public static LoadPlan link(ObjectSpec spec) {
+        return link(spec, LinkOptions.defaults());
+    }
+
+    public static LoadPlan link(ObjectSpec spec, LinkOptions options) {
+        Linker linker = new Linker(spec);
+        List<MapSpec> maps = KconfigResolver.resolve(spec, options.kernelConfig());
+        List<LinkedProgram> programs = new ArrayList<>();
+        for (ProgramSpec p : spec.programs())
+            if (p.autoload())
+                programs.add(linker.link(p));
+        return new LoadPlan(spec, programs, maps);
+    }
+
+    /** The state of one entry program being assembled: its growing instruction array. */
+    private final class Assembly {
+        final ProgramSpec main;
+        final List<Instruction> insns = new ArrayList<>();
+        int slots;
+        /** Where each function placed in this program starts: instruction index and slot. */
+        final Map<String, int[]> placed = new HashMap<>();
+        final List<String> appended = new ArrayList<>();
+
+        Assembly(ProgramSpec main) {
+            this.main = main;
+        }
+
+        int[] append(ProgramSpec f) {
+            int[] at = {insns.size(), slots};
+            placed.put(key(f), at);
+            insns.addAll(f.instructions());
+            slots += slotMap(f).slotCount();
+            if (f != main)
+                appended.add(f.name());
+            return at;
+        }
+    }
+
+    private LinkedProgram link(ProgramSpec main) {
+        Assembly a = new Assembly(main);
+        a.append(main);
+        relocateCode(a, main);
+        return new LinkedProgram(main, a.insns, a.appended);
+    }
+
+    /** libbpf's bpf_object__reloc_code for one function placed in the assembly, then its data relocations. */
+    private void relocateCode(Assembly a, ProgramSpec f) {
+        int[] at = a.placed.get(key(f));
+        SlotMap slots = slotMap(f);
+        Map<Integer, ClassifiedRelocation> relos = relocations.get(key(f));
+        List<Instruction> own = f.instructions();
+        for (int i = 0; i < own.size(); i++) {
+            Instruction insn = own.get(i);
+            ClassifiedRelocation relo = relos.get(i);
+            boolean subprogramCall = insn.isLocalCall();
+            boolean pseudoFunc = insn.isLoadImm64() && (insn.src() == Opcodes.PSEUDO_FUNC || relo instanceof ClassifiedRelocation.SubprogramAddress);
+            if (!subprogramCall && !pseudoFunc)
+                continue;
+            if (relo instanceof ClassifiedRelocation.Extern)
+                continue; // kfunc calls are resolved with the data relocations
+            int slot = slots.slotOf(i);
+            long target;
+            if (relo instanceof ClassifiedRelocation.Call c) {
+                target = c.symbolOffset() / 8 + insn.imm() + 1;
+            } else if (relo instanceof ClassifiedRelocation.SubprogramAddress s) {
+                target = (s.symbolOffset() + insn.imm()) / 8;
+            } else if (relo != null) {
+                throw error("prog '%s': insn #%d: unexpected relocation %s for a call", f.name(), slot, relo.getClass().getSimpleName());
+            } else if (pseudoFunc) {
+                throw error("prog '%s': missing subprog addr relo for insn #%d", f.name(), slot);
+            } else {
+                // A static callee in the same section: imm is already relative to this call.
+                target = f.sectionOffset() / 8 + slot + insn.imm() + 1;
+            }
+            ProgramSpec callee = textFunctionAt(target);
+            if (callee == null)
+                throw error("prog '%s': insn #%d: no .text section found yet sub-program call exists (target insn #%d)", f.name(), slot, target);
+            if (!a.placed.containsKey(key(callee))) {
+                a.append(callee);
+                relocateCode(a, callee);
+            }
+            int calleeSlot = a.placed.get(key(callee))[1];
+            int imm = calleeSlot - (at[1] + slot) - 1;
+            Instruction fixed = pseudoFunc
+                    ? insn.withSrc(Opcodes.PSEUDO_FUNC).withConstant((insn.constant() & 0xffff_ffff_0000_0000L) | (imm & 0xffff_ffffL))
+                    .withReference(new Reference.Function(callee.name()))
+                    : insn.withConstant(imm).withReference(new Reference.Function(callee.name()));
+            a.insns.set(at[0] + i, fixed);
+        }
+        relocateData(a, f, at[0]);
+    }
+
+    /** libbpf's bpf_object__relocate_data, applied to one placed copy of a function. */
+    private void relocateData(Assembly a, ProgramSpec f, int base) {
+        for (ClassifiedRelocation relo : relocations.get(key(f)).values()) {
+            int i = base + relo.index();
+            Instruction insn = a.insns.get(i);
+            if (relo instanceof ClassifiedRelocation.MapReference m) {
+                a.insns.set(i, insn.withSrc(Opcodes.PSEUDO_MAP_FD).withConstant(insn.constant() & 0xffff_ffff_0000_0000L)
+                        .withReference(new Reference.Map(m.map())));
+            } else if (relo instanceof ClassifiedRelocation.Data d) {
+                // The second immediate is computed from the first before the first becomes an fd:
+                // statics carry their offset in imm, globals in the symbol value.
+                int offset = (int) (insn.imm() + d.symbolOffset());
+                a.insns.set(i, insn.withSrc(Opcodes.PSEUDO_MAP_VALUE).withConstant((long) offset << 32)
+                        .withReference(new Reference.MapValue(d.map(), offset)));
+            } else if (relo instanceof ClassifiedRelocation.Extern e) {
+                a.insns.set(i, externReference(f, insn, e));
+            }
+        }
+    }
+
+    private Instruction externReference(ProgramSpec f, Instruction insn, ClassifiedRelocation.Extern e) {
+        ExternSpec ext = e.extern();
+        if (ext.kind() == ExternSpec.Kind.KCONFIG) {
+            if (e.call())
+                throw error("prog '%s': kconfig extern '%s' used as a function", f.name(), ext.name());
+            return insn.withSrc(Opcodes.PSEUDO_MAP_VALUE).withConstant((long) ext.offset() << 32)
+                    .withReference(new Reference.MapValue(kconfigMap, ext.offset()));
+        }
+        // ksyms and kfuncs need the running kernel's BTF or kallsyms: a backend resolves them.
+        Instruction marked = e.call() ? insn.withSrc(Opcodes.PSEUDO_KFUNC_CALL) : insn;
+        return marked.withReference(new Reference.Extern(ext.name()));
+    }
+
+    /** libbpf's find_prog_by_sec_insn in .text: the function whose slots contain {@code slot}. */
+    private ProgramSpec textFunctionAt(long slot) {
+        int lo = 0, hi = text.size() - 1;
+        while (lo <= hi) { // text functions are sorted by offset
+            int mid = (lo + hi) >>> 1;
+            ProgramSpec t = text.get(mid);
+            long start = t.sectionOffset() / 8;
+            if (slot < start)
+                hi = mid - 1;
+            else if (slot >= start + slotMap(t).slotCount())
+                lo = mid + 1;
+            else
+                return t;
+        }
+        return null;
+    }
+
+    private SlotMap slotMap(ProgramSpec f) {
+        return slotMaps.computeIfAbsent(key(f), k -> SlotMap.of(f.instructions()));
+    }
+
+    // Functions are unique by section and offset; names may repeat across sections.
+    private static String key(ProgramSpec f) {
+        return f.sectionIndex() + "@" + f.sectionOffset();
+    }
+
+    private ObjectFormatException error(String format, Object... args) {
+        return new ObjectFormatException(spec.elf().name(), format, args);
+    }
+}
