@@ -30,10 +30,9 @@ public final class ElfFile {
     private final List<Section> sections;
     private final Map<String, Section> sectionsByName;
     private final List<Symbol> symbols;
-    private final Map<Integer, List<Relocation>> relocations;
 
     ElfFile(String name, byte[] bytes, ByteOrder order, int machine, List<Section> sections,
-            Map<String, Section> sectionsByName, List<Symbol> symbols, Map<Integer, List<Relocation>> relocations) {
+            Map<String, Section> sectionsByName, List<Symbol> symbols) {
         this.name = name;
         this.bytes = bytes;
         this.order = order;
@@ -41,7 +40,6 @@ public final class ElfFile {
         this.sections = sections;
         this.sectionsByName = sectionsByName;
         this.symbols = symbols;
-        this.relocations = relocations;
     }
 
     /** The name used in error messages (usually the file name). */
@@ -78,9 +76,15 @@ public final class ElfFile {
         return symbols;
     }
 
-    /** The REL records of a SHT_REL section; empty for any other section. */
+    /**
+     * The REL records of a SHT_REL section, decoded on each call; empty for any other section.
+     *
+     * @throws ObjectFormatException when a record names a symbol the table lacks
+     */
     public List<Relocation> relocations(Section relSection) {
-        return relocations.getOrDefault(relSection.index(), List.of());
+        if (!relSection.isRel())
+            return List.of();
+        return ElfReader.relocations(this, contents(relSection), relSection);
     }
 
     /** A read-only view of a section's bytes in the file's byte order; empty for NOBITS. */

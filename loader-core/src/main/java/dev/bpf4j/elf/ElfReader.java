@@ -87,12 +87,10 @@ public final class ElfReader {
         }
         List<Symbol> symbols = symtab == null ? List.of() : readSymbols(symtab, sections);
 
-        Map<Integer, List<Relocation>> relocations = new HashMap<>();
         for (Section s : sections)
             if (s.isRel())
-                relocations.put(s.index(), readRelocations(s, symtab, sections, symbols.size()));
-        return new ElfFile(name, bytes, buf.order(), machine, List.copyOf(sections), Map.copyOf(byName),
-                List.copyOf(symbols), Map.copyOf(relocations));
+                checkRelocationSection(s, symtab, sections);
+        return new ElfFile(name, bytes, buf.order(), machine, List.copyOf(sections), Map.copyOf(byName), List.copyOf(symbols));
     }
 
     /** Reads the section header table and resolves section names against e_shstrndx. */
@@ -167,22 +165,29 @@ public final class ElfReader {
         return symbols;
     }
 
-    private List<Relocation> readRelocations(Section rel, Section symtab, List<Section> sections, int symbolCount) {
+    // The records themselves are decoded on demand (ElfFile.relocations): most REL sections of a
+    // clang object describe DWARF and .BTF.ext, which nothing here reads.
+    private void checkRelocationSection(Section rel, Section symtab, List<Section> sections) {
         if (rel.size() % REL_SIZE != 0)
             throw error("relocation section '%s': size 0x%x is not a multiple of %d", rel.name(), rel.size(), REL_SIZE);
         if (symtab == null || rel.link() != symtab.index())
             throw error("relocation section '%s': linked section %d is not the symbol table", rel.name(), rel.link());
         if (rel.info() <= 0 || rel.info() >= sections.size())
             throw error("relocation section '%s': target section index %d is out of range (%d sections)", rel.name(), rel.info(), sections.size());
+    }
+
+    /** Decodes the records of a REL section that {@link #parse} checked; symbol indexes are checked here. */
+    static List<Relocation> relocations(ElfFile elf, ByteBuffer data, Section rel) {
         int count = (int) (rel.size() / REL_SIZE);
+        int symbolCount = elf.symbols().size();
         List<Relocation> out = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-            long at = rel.offset() + (long) i * REL_SIZE;
-            long info = u64(at + 8);
+            long info = data.getLong(i * REL_SIZE + 8);
             long sym = info >>> 32;
             if (sym >= symbolCount)
-                throw error("relocation section '%s': relocation #%d refers to symbol #%d, but there are %d symbols", rel.name(), i, sym, symbolCount);
-            out.add(new Relocation(u64(at), (int) sym, (int) info));
+                throw new ObjectFormatException(elf.name(), "relocation section '%s': relocation #%d refers to symbol #%d, but there are %d symbols",
+                        rel.name(), i, sym, symbolCount);
+            out.add(new Relocation(data.getLong(i * REL_SIZE), (int) sym, (int) info));
         }
         return List.copyOf(out);
     }

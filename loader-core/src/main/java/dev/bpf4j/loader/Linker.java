@@ -7,7 +7,7 @@ import dev.bpf4j.asm.SlotMap;
 import dev.bpf4j.elf.ObjectFormatException;
 
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -26,9 +26,10 @@ import java.util.Map;
  */
 public final class Linker {
     private final ObjectSpec spec;
-    private final Map<String, Map<Integer, ClassifiedRelocation>> relocations = new HashMap<>();
+    // Keyed by identity: the same ProgramSpec instances flow through the whole link.
+    private final Map<ProgramSpec, Map<Integer, ClassifiedRelocation>> relocations = new IdentityHashMap<>();
     private final List<ProgramSpec> text;
-    private final Map<String, SlotMap> slotMaps = new HashMap<>();
+    private final Map<ProgramSpec, SlotMap> slotMaps = new IdentityHashMap<>();
     private final String kconfigMap;
 
     private Linker(ObjectSpec spec) {
@@ -37,9 +38,9 @@ public final class Linker {
         RelocationClassifier classifier = new RelocationClassifier(spec);
         // libbpf records every relocation at open, so a bad one fails even in a program not loaded.
         for (ProgramSpec p : spec.programs())
-            relocations.put(key(p), classifier.classify(p));
+            relocations.put(p, classifier.classify(p));
         for (ProgramSpec p : text)
-            relocations.put(key(p), classifier.classify(p));
+            relocations.put(p, classifier.classify(p));
         this.kconfigMap = spec.maps().stream().filter(m -> m.kind() == MapKind.KCONFIG).map(MapSpec::name).findFirst().orElse(null);
     }
 
@@ -63,7 +64,7 @@ public final class Linker {
         final List<Instruction> insns = new ArrayList<>();
         int slots;
         /** Where each function placed in this program starts: instruction index and slot. */
-        final Map<String, int[]> placed = new HashMap<>();
+        final Map<ProgramSpec, int[]> placed = new IdentityHashMap<>();
         final List<String> appended = new ArrayList<>();
 
         Assembly(ProgramSpec main) {
@@ -72,7 +73,7 @@ public final class Linker {
 
         int[] append(ProgramSpec f) {
             int[] at = {insns.size(), slots};
-            placed.put(key(f), at);
+            placed.put(f, at);
             insns.addAll(f.instructions());
             slots += slotMap(f).slotCount();
             if (f != main)
@@ -90,9 +91,9 @@ public final class Linker {
 
     /** libbpf's bpf_object__reloc_code for one function placed in the assembly, then its data relocations. */
     private void relocateCode(Assembly a, ProgramSpec f) {
-        int[] at = a.placed.get(key(f));
+        int[] at = a.placed.get(f);
         SlotMap slots = slotMap(f);
-        Map<Integer, ClassifiedRelocation> relos = relocations.get(key(f));
+        Map<Integer, ClassifiedRelocation> relos = relocations.get(f);
         List<Instruction> own = f.instructions();
         for (int i = 0; i < own.size(); i++) {
             Instruction insn = own.get(i);
@@ -120,11 +121,11 @@ public final class Linker {
             ProgramSpec callee = textFunctionAt(target);
             if (callee == null)
                 throw error("prog '%s': insn #%d: no .text section found yet sub-program call exists (target insn #%d)", f.name(), slot, target);
-            if (!a.placed.containsKey(key(callee))) {
+            if (!a.placed.containsKey(callee)) {
                 a.append(callee);
                 relocateCode(a, callee);
             }
-            int calleeSlot = a.placed.get(key(callee))[1];
+            int calleeSlot = a.placed.get(callee)[1];
             int imm = calleeSlot - (at[1] + slot) - 1;
             Instruction fixed = pseudoFunc
                     ? insn.withSrc(Opcodes.PSEUDO_FUNC).withConstant((insn.constant() & 0xffff_ffff_0000_0000L) | (imm & 0xffff_ffffL))
@@ -137,7 +138,7 @@ public final class Linker {
 
     /** libbpf's bpf_object__relocate_data, applied to one placed copy of a function. */
     private void relocateData(Assembly a, ProgramSpec f, int base) {
-        for (ClassifiedRelocation relo : relocations.get(key(f)).values()) {
+        for (ClassifiedRelocation relo : relocations.get(f).values()) {
             int i = base + relo.index();
             Instruction insn = a.insns.get(i);
             if (relo instanceof ClassifiedRelocation.MapReference m) {
@@ -186,12 +187,7 @@ public final class Linker {
     }
 
     private SlotMap slotMap(ProgramSpec f) {
-        return slotMaps.computeIfAbsent(key(f), k -> SlotMap.of(f.instructions()));
-    }
-
-    // Functions are unique by section and offset; names may repeat across sections.
-    private static String key(ProgramSpec f) {
-        return f.sectionIndex() + "@" + f.sectionOffset();
+        return slotMaps.computeIfAbsent(f, k -> SlotMap.of(f.instructions()));
     }
 
     private ObjectFormatException error(String format, Object... args) {

@@ -52,11 +52,14 @@ final class ProgramReader {
 
         Map<Integer, List<ProgramRelocation>> relocations = new HashMap<>();
         List<ProgramSpec> programs = new ArrayList<>(found.size());
-        for (Found f : found)
-            programs.add(program(f.section, f.symbol));
+        long[] sizes = new long[found.size()];
+        for (int i = 0; i < found.size(); i++) {
+            programs.add(program(found.get(i).section, found.get(i).symbol));
+            sizes[i] = found.get(i).symbol.size();
+        }
         for (Section rel : elf.sections())
             if (rel.isRel() && elf.section(rel.info()).isExecutable())
-                assign(rel, programs, relocations);
+                assign(rel, programs, sizes, relocations);
 
         List<ProgramSpec> out = new ArrayList<>(programs.size());
         for (int i = 0; i < programs.size(); i++) {
@@ -120,7 +123,7 @@ final class ProgramReader {
                 !sym.isLocal(), insns, List.of(), license, kernelVersion);
     }
 
-    private void assign(Section rel, List<ProgramSpec> programs, Map<Integer, List<ProgramRelocation>> out) {
+    private void assign(Section rel, List<ProgramSpec> programs, long[] sizes, Map<Integer, List<ProgramRelocation>> out) {
         Section target = elf.section(rel.info());
         List<Relocation> records = elf.relocations(rel);
         for (int i = 0; i < records.size(); i++) {
@@ -131,7 +134,7 @@ final class ProgramReader {
             Symbol sym = elf.symbols().get(r.symbol());
             String name = sym.isSectionSymbol() && sym.name().isEmpty() && sym.isInSection()
                     ? elf.section(sym.sectionIndex()).name() : sym.name();
-            int owner = owner(programs, target.index(), r.offset());
+            int owner = owner(programs, sizes, target.index(), r.offset());
             // libbpf skips relocations outside every program (e.g. of an overridden weak function).
             if (owner < 0)
                 continue;
@@ -142,7 +145,7 @@ final class ProgramReader {
     }
 
     /** Binary search over programs sorted by (section, offset); -1 when no program covers the offset. */
-    private static int owner(List<ProgramSpec> programs, int sectionIndex, long offset) {
+    private static int owner(List<ProgramSpec> programs, long[] sizes, int sectionIndex, long offset) {
         int lo = 0, hi = programs.size() - 1, best = -1;
         while (lo <= hi) {
             int mid = (lo + hi) >>> 1;
@@ -157,7 +160,7 @@ final class ProgramReader {
         if (best < 0)
             return -1;
         ProgramSpec p = programs.get(best);
-        boolean inside = p.sectionIndex() == sectionIndex && offset < p.sectionOffset() + (long) p.slotCount() * INSN_SIZE;
+        boolean inside = p.sectionIndex() == sectionIndex && offset < p.sectionOffset() + sizes[best];
         return inside ? best : -1;
     }
 
