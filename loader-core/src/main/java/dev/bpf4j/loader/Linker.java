@@ -97,9 +97,11 @@ public final class Linker {
         List<Instruction> own = f.instructions();
         for (int i = 0; i < own.size(); i++) {
             Instruction insn = own.get(i);
-            ClassifiedRelocation relo = relos.get(i);
             boolean subprogramCall = insn.isLocalCall();
-            boolean pseudoFunc = insn.isLoadImm64() && (insn.src() == Opcodes.PSEUDO_FUNC || relo instanceof ClassifiedRelocation.SubprogramAddress);
+            if (!subprogramCall && !insn.isLoadImm64())
+                continue; // most instructions: no relocation lookup needed
+            ClassifiedRelocation relo = relos.get(i);
+            boolean pseudoFunc = !subprogramCall && (insn.src() == Opcodes.PSEUDO_FUNC || relo instanceof ClassifiedRelocation.SubprogramAddress);
             if (!subprogramCall && !pseudoFunc)
                 continue;
             if (relo instanceof ClassifiedRelocation.Extern)

@@ -10,7 +10,6 @@ import dev.bpf4j.elf.Symbol;
 
 import java.util.HashMap;
 import java.util.Map;
-import java.util.TreeMap;
 
 /**
  * Classifies each raw relocation of a function (libbpf's {@code bpf_program__record_reloc}):
@@ -41,7 +40,7 @@ final class RelocationClassifier {
     /** The function's relocations by instruction index. */
     Map<Integer, ClassifiedRelocation> classify(ProgramSpec function) {
         SlotMap slots = SlotMap.of(function.instructions());
-        Map<Integer, ClassifiedRelocation> out = new TreeMap<>();
+        Map<Integer, ClassifiedRelocation> out = new HashMap<>();
         for (ProgramRelocation r : function.relocations()) {
             int index = r.slot() < slots.slotCount() ? slots.indexAt(r.slot()) : -1;
             ClassifiedRelocation c = classify(function, r, index, index < 0 ? null : function.instructions().get(index));
