@@ -2,6 +2,7 @@ package dev.bpf4j.cli;
 
 import dev.bpf4j.btf.Btf;
 import dev.bpf4j.btf.BtfType;
+import dev.bpf4j.btf.CTypeNames;
 import dev.bpf4j.elf.Section;
 import dev.bpf4j.loader.AttachType;
 import dev.bpf4j.loader.ExternSpec;
@@ -141,8 +142,8 @@ final class InspectCommand implements Callable<Integer> {
         m.put("numa_node", s.numaNode());
         m.put("pinning", s.pinning().name().toLowerCase());
         m.put("map_extra", s.mapExtra());
-        m.put("key_type", TypeNames.of(btf, s.keyType()));
-        m.put("value_type", TypeNames.of(btf, s.valueType()));
+        m.put("key_type", CTypeNames.of(btf, s.keyType()));
+        m.put("value_type", CTypeNames.of(btf, s.valueType()));
         m.put("inner_map", s.innerMap() == null ? null : map(btf, s.innerMap()));
         List<Object> slots = new ArrayList<>();
         for (MapSlot slot : s.initialSlots()) {
@@ -162,7 +163,7 @@ final class InspectCommand implements Callable<Integer> {
         m.put("map", v.map());
         m.put("offset", v.offset());
         m.put("size", v.size());
-        m.put("type", TypeNames.of(btf, v.type()));
+        m.put("type", CTypeNames.of(btf, v.type()));
         m.put("global", v.global());
         m.put("extern", v.extern());
         return m;
@@ -173,7 +174,7 @@ final class InspectCommand implements Callable<Integer> {
         m.put("name", e.name());
         m.put("kind", e.kind().name().toLowerCase());
         m.put("weak", e.weak());
-        m.put("type", TypeNames.of(btf, e.type()));
+        m.put("type", CTypeNames.of(btf, e.type()));
         m.put("offset", e.kind() == ExternSpec.Kind.KCONFIG ? e.offset() : null);
         m.put("size", e.kind() == ExternSpec.Kind.KCONFIG ? e.size() : null);
         return m;

@@ -27,21 +27,12 @@ class CliTest {
     @TempDir
     Path dir;
 
-    record Run(int status, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int status = Main.run(args, new PrintWriter(out), new PrintWriter(err));
-        return new Run(status, out.toString(), err.toString());
+    private static CliRunner.Run run(String... args) {
+        return CliRunner.run(args);
     }
 
     private Path object(String name, Target target) throws IOException {
-        Path p = dir.resolve(target.dir()).resolve(name + ".o");
-        Files.createDirectories(p.getParent());
-        Files.write(p, TestObjects.object(name, target));
-        return p;
+        return CliRunner.object(dir, name, target);
     }
 
     static List<String> names() {
@@ -53,7 +44,7 @@ class CliTest {
     @MethodSource("names")
     @SuppressWarnings("unchecked")
     void inspectJsonListsTheDeclaredProgramsAndMaps(String name) throws IOException {
-        Run r = run("object", "inspect", "--json", object(name, Target.BPFEB).toString());
+        CliRunner.Run r = run("object", "inspect", "--json", object(name, Target.BPFEB).toString());
         assertEquals(0, r.status(), r.err());
         Map<String, Object> json = (Map<String, Object>) JsonReader.parse(r.out());
         assertEquals("big", json.get("byte_order"));
@@ -74,7 +65,7 @@ class CliTest {
     @Test
     @SuppressWarnings("unchecked")
     void typesAppearAsKernelNumbersAndNames() throws IOException {
-        Run r = run("object", "inspect", "--json", object("xdp_parser", Target.BPFEL).toString());
+        CliRunner.Run r = run("object", "inspect", "--json", object("xdp_parser", Target.BPFEL).toString());
         Map<String, Object> json = (Map<String, Object>) JsonReader.parse(r.out());
         Map<String, Object> prog = ((List<Map<String, Object>>) json.get("programs")).get(0);
         assertEquals(6L, prog.get("type"));            // BPF_PROG_TYPE_XDP in linux/bpf.h
@@ -90,7 +81,7 @@ class CliTest {
 
     @Test
     void inspectTextShowsEachProgramAndMap() throws IOException {
-        Run r = run("object", "inspect", object("tail_calls", Target.BPFEL).toString());
+        CliRunner.Run r = run("object", "inspect", object("tail_calls", Target.BPFEL).toString());
         assertEquals(0, r.status(), r.err());
         for (String[] w : expected("tail_calls", "prog"))
             assertTrue(r.out().lines().anyMatch(l -> l.trim().startsWith(w[1] + " ") && l.contains(" xdp ")), w[1] + "\n" + r.out());
@@ -101,13 +92,13 @@ class CliTest {
     @Test
     void dumpPrintsOneLinePerInstructionSlot() throws IOException {
         Path file = object("subprogs", Target.BPFEL);
-        Run r = run("object", "dump", file.toString());
+        CliRunner.Run r = run("object", "dump", file.toString());
         assertEquals(0, r.status(), r.err());
-        Run json = run("object", "inspect", "--json", file.toString());
+        CliRunner.Run json = run("object", "inspect", "--json", file.toString());
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> progs = (List<Map<String, Object>>) ((Map<String, Object>) JsonReader.parse(json.out())).get("programs");
         for (Map<String, Object> p : progs) {
-            Run one = run("object", "dump", file.toString(), "--program", (String) p.get("name"));
+            CliRunner.Run one = run("object", "dump", file.toString(), "--program", (String) p.get("name"));
             List<String> lines = one.out().lines().skip(1).filter(l -> !l.isBlank()).toList();
             long insnLines = lines.stream().filter(l -> l.matches("\\s*\\d+:.*")).count();
             long wide = lines.stream().filter(l -> l.endsWith(" ll")).count();
@@ -118,7 +109,7 @@ class CliTest {
 
     @Test
     void unknownProgramIsAClearError() throws IOException {
-        Run r = run("object", "dump", object("subprogs", Target.BPFEL).toString(), "--program", "nope");
+        CliRunner.Run r = run("object", "dump", object("subprogs", Target.BPFEL).toString(), "--program", "nope");
         assertEquals(1, r.status());
         assertTrue(r.err().startsWith("bpf4j: subprogs.o: no program named 'nope'"), r.err());
     }
@@ -127,7 +118,7 @@ class CliTest {
     void malformedObjectIsOneLineWithoutStackTrace() throws IOException {
         Path file = dir.resolve("broken.o");
         Files.write(file, Arrays.copyOf(TestObjects.object("globals", Target.BPFEL), 100));
-        Run r = run("object", "inspect", file.toString());
+        CliRunner.Run r = run("object", "inspect", file.toString());
         assertEquals(1, r.status());
         assertEquals(1, r.err().lines().count(), r.err());
         assertTrue(r.err().startsWith("bpf4j: broken.o: "), r.err());
@@ -136,7 +127,7 @@ class CliTest {
 
     @Test
     void missingFileIsAClearError() {
-        Run r = run("object", "inspect", dir.resolve("absent.o").toString());
+        CliRunner.Run r = run("object", "inspect", dir.resolve("absent.o").toString());
         assertEquals(1, r.status());
         assertTrue(r.err().contains("absent.o: no such file"), r.err());
     }

@@ -29,12 +29,10 @@ class RelocatedDumpTest {
     @TempDir
     Path dir;
 
-    private String run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int status = Main.run(args, new PrintWriter(out), new PrintWriter(err));
-        assertEquals(0, status, err.toString());
-        return out.toString();
+    private static String run(String... args) {
+        CliRunner.Run r = CliRunner.run(args);
+        assertEquals(0, r.status(), r.err());
+        return r.out();
     }
 
     @Test

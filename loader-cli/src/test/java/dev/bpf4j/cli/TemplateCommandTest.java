@@ -26,21 +26,12 @@ class TemplateCommandTest {
     @TempDir
     Path dir;
 
-    record Run(int status, String out, String err) {
-    }
-
-    private static Run run(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int status = Main.run(args, new PrintWriter(out), new PrintWriter(err));
-        return new Run(status, out.toString(), err.toString());
+    private static CliRunner.Run run(String... args) {
+        return CliRunner.run(args);
     }
 
     private Path object(String name, Target target) throws IOException {
-        Path p = dir.resolve(target.dir()).resolve(name + ".o");
-        Files.createDirectories(p.getParent());
-        Files.write(p, TestObjects.object(name, target));
-        return p;
+        return CliRunner.object(dir, name, target);
     }
 
     @ParameterizedTest
@@ -48,7 +39,7 @@ class TemplateCommandTest {
     void setWritesAnObjectWithTheNewValues(Target target) throws IOException {
         Path in = object("globals", target);
         Path out = dir.resolve("configured.o");
-        Run r = run("object", "template", in.toString(), "--set", "max_packets=0x1388", "--set", "tag=\"hi there\"",
+        CliRunner.Run r = run("object", "template", in.toString(), "--set", "max_packets=0x1388", "--set", "tag=\"hi there\"",
                 "--set", "debug_level=7", "--set", "limits=hex:" + (target == Target.BPFEL ? "14000000" + "28230000" : "00000014" + "00002328"),
                 "-o", out.toString());
         assertEquals(0, r.status(), r.err());
@@ -62,7 +53,7 @@ class TemplateCommandTest {
         assertEquals(List.of(20, 9000), List.of(limits.getInt(0), limits.getInt(4)));
         assertArrayEquals(TestObjects.object("globals", target), Files.readAllBytes(in), "the input is not touched");
 
-        Run inspect = run("object", "template", out.toString(), "--get", "max_packets", "--get", "tag", "--get", "counter");
+        CliRunner.Run inspect = run("object", "template", out.toString(), "--get", "max_packets", "--get", "tag", "--get", "counter");
         assertEquals(0, inspect.status(), inspect.err());
         assertEquals(List.of("5000", "\"hi there\"", "1"), inspect.out().lines().toList());
     }
@@ -70,7 +61,7 @@ class TemplateCommandTest {
     @Test
     void getAfterSetShowsTheNewValue() throws IOException {
         Path in = object("xdp_parser", Target.BPFEB);
-        Run r = run("object", "template", in.toString(), "--set", "blocked_udp_port=53", "--get", "blocked_udp_port",
+        CliRunner.Run r = run("object", "template", in.toString(), "--set", "blocked_udp_port=53", "--get", "blocked_udp_port",
                 "-o", dir.resolve("dns.o").toString());
         assertEquals(0, r.status(), r.err());
         assertEquals("53\n", r.out());
@@ -79,25 +70,25 @@ class TemplateCommandTest {
 
     @Test
     void withoutOptionsListsEveryVariable() throws IOException {
-        Run r = run("object", "template", object("globals", Target.BPFEL).toString());
+        CliRunner.Run r = run("object", "template", object("globals", Target.BPFEL).toString());
         assertEquals(0, r.status(), r.err());
         List<String> lines = r.out().lines().toList();
         assertTrue(lines.get(0).matches("NAME\\s+SECTION\\s+OFFSET\\s+TYPE\\s+VALUE"), lines.get(0));
         assertEquals(17, lines.size(), r.out());
         assertTrue(lines.stream().anyMatch(l -> l.matches("max_packets\\s+\\.rodata\\s+0\\s+u32\\s+100")), r.out());
         assertTrue(lines.stream().anyMatch(l -> l.matches("tag\\s+\\.rodata\\s+12\\s+char\\[8]\\s+\"bpf4j\"")), r.out());
-        assertTrue(lines.stream().anyMatch(l -> l.matches("limits\\s+\\.rodata\\s+4\\s+struct limits, 8 bytes\\s+0x0a000000dc050000")), r.out());
+        assertTrue(lines.stream().anyMatch(l -> l.matches("limits\\s+\\.rodata\\s+4\\s+const volatile struct limits, 8 bytes\\s+0x0a000000dc050000")), r.out());
         assertTrue(lines.stream().anyMatch(l -> l.matches("total_bytes\\s+\\.bss\\s+0\\s+u64\\s+0  \\(\\.bss: zero at load, not settable\\)")), r.out());
     }
 
     @Test
     void kconfigExternsAreListedAsTheLoaders() throws IOException {
-        Run r = run("object", "template", object("kconfig", Target.BPFEL).toString());
+        CliRunner.Run r = run("object", "template", object("kconfig", Target.BPFEL).toString());
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().lines().anyMatch(l -> l.startsWith("CONFIG_HZ ") && l.endsWith("(kconfig extern: set by the loader)")), r.out());
     }
 
-    private void assertOneLineError(Run r, String expected) {
+    private void assertOneLineError(CliRunner.Run r, String expected) {
         assertEquals(1, r.status());
         assertEquals(1, r.err().lines().count(), r.err());
         assertEquals("bpf4j: " + expected, r.err().strip());
@@ -119,7 +110,7 @@ class TemplateCommandTest {
                 "--set 'blocked_udp_port': expected NAME=VALUE");
         assertOneLineError(run("object", "template", in.toString(), "--set", "blocked_udp_port=53"),
                 "xdp_parser.o: --set needs -o OUT: the input file is never changed in place");
-        Run bss = run("object", "template", in.toString(), "--set", "total_bytes=1", "-o", out.toString());
+        CliRunner.Run bss = run("object", "template", in.toString(), "--set", "total_bytes=1", "-o", out.toString());
         assertEquals(1, bss.status());
         assertTrue(bss.err().startsWith("bpf4j: xdp_parser.o: 'total_bytes' is in .bss, which has no bytes in the object file"), bss.err());
     }

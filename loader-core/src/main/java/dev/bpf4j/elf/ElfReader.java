@@ -23,12 +23,6 @@ import java.util.Map;
  * }</pre>
  */
 public final class ElfReader {
-    private static final int EHDR_SIZE = 64;
-    private static final int SHDR_SIZE = 64;
-    private static final int SYM_SIZE = 24;
-    private static final int REL_SIZE = 16;
-    private static final int SHN_LORESERVE = 0xff00;
-    private static final int SHN_XINDEX = 0xffff;
 
     private final String name;
     private final byte[] bytes;
@@ -50,8 +44,8 @@ public final class ElfReader {
      * @param name the name used in error messages
      */
     public static ElfFile read(String name, byte[] bytes) {
-        if (bytes.length < EHDR_SIZE)
-            throw new ObjectFormatException(name, "truncated ELF header: file has %d bytes, the header needs %d", bytes.length, EHDR_SIZE);
+        if (bytes.length < ElfLayout.EHDR_SIZE)
+            throw new ObjectFormatException(name, "truncated ELF header: file has %d bytes, the header needs %d", bytes.length, ElfLayout.EHDR_SIZE);
         if (bytes[0] != 0x7f || bytes[1] != 'E' || bytes[2] != 'L' || bytes[3] != 'F')
             throw new ObjectFormatException(name, "not an ELF file (bad magic)");
         if (bytes[4] != 2)
@@ -101,28 +95,28 @@ public final class ElfReader {
         int shstrndx = u16(62);
         if (shoff == 0)
             throw error("no section header table (e_shoff is 0)");
-        if (shentsize != SHDR_SIZE)
-            throw error("section header size %d is not %d", shentsize, SHDR_SIZE);
-        if (!inFile(shoff, SHDR_SIZE))
+        if (shentsize != ElfLayout.SHDR_SIZE)
+            throw error("section header size %d is not %d", shentsize, ElfLayout.SHDR_SIZE);
+        if (!inFile(shoff, ElfLayout.SHDR_SIZE))
             throw error("section header table at offset 0x%x is outside the file (size 0x%x)", shoff, bytes.length);
-        // Extended numbering: with e_shnum 0 or e_shstrndx SHN_XINDEX the real values live in section 0.
+        // Extended numbering: with e_shnum 0 or e_shstrndx ElfLayout.SHN_XINDEX the real values live in section 0.
         if (shnum == 0)
             shnum = u64(shoff + 32);
-        if (shstrndx == SHN_XINDEX)
+        if (shstrndx == ElfLayout.SHN_XINDEX)
             shstrndx = (int) u32(shoff + 40);
-        if (shnum <= 0 || !inFile(shoff, mul(shnum, SHDR_SIZE)))
+        if (shnum <= 0 || !inFile(shoff, mul(shnum, ElfLayout.SHDR_SIZE)))
             throw error("section header table (%d entries at offset 0x%x) is outside the file (size 0x%x)", shnum, shoff, bytes.length);
         if (shstrndx <= 0 || shstrndx >= shnum)
             throw error("section name table index %d is out of range (%d sections)", shstrndx, shnum);
 
-        long namesAt = shoff + (long) shstrndx * SHDR_SIZE;
+        long namesAt = shoff + (long) shstrndx * ElfLayout.SHDR_SIZE;
         Section names = header(namesAt, shstrndx, "");
         if (names.type() != Section.SHT_STRTAB)
             throw error("section name table (section #%d) is not a string table", shstrndx);
         List<Section> sections = new ArrayList<>((int) shnum);
         sections.add(header(shoff, 0, ""));
         for (int i = 1; i < shnum; i++) {
-            long at = shoff + (long) i * SHDR_SIZE;
+            long at = shoff + (long) i * ElfLayout.SHDR_SIZE;
             sections.add(header(at, i, string(names, u32(at), "section #" + i + " name")));
         }
         return sections;
@@ -142,22 +136,22 @@ public final class ElfReader {
     }
 
     private List<Symbol> readSymbols(Section symtab, List<Section> sections) {
-        if (symtab.size() % SYM_SIZE != 0)
-            throw error("symbol table '%s': size 0x%x is not a multiple of %d", symtab.name(), symtab.size(), SYM_SIZE);
+        if (symtab.size() % ElfLayout.SYM_SIZE != 0)
+            throw error("symbol table '%s': size 0x%x is not a multiple of %d", symtab.name(), symtab.size(), ElfLayout.SYM_SIZE);
         if (symtab.link() <= 0 || symtab.link() >= sections.size() || sections.get(symtab.link()).type() != Section.SHT_STRTAB)
             throw error("symbol table '%s': string table index %d is not a string table", symtab.name(), symtab.link());
         Section strtab = sections.get(symtab.link());
-        int count = (int) (symtab.size() / SYM_SIZE);
+        int count = (int) (symtab.size() / ElfLayout.SYM_SIZE);
         List<Symbol> symbols = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-            long at = symtab.offset() + (long) i * SYM_SIZE;
+            long at = symtab.offset() + (long) i * ElfLayout.SYM_SIZE;
             long nameOffset = u32(at);
             int info = bytes[(int) at + 4] & 0xff;
             int other = bytes[(int) at + 5] & 0xff;
             int shndx = u16(at + 6);
-            if (shndx == SHN_XINDEX)
-                throw error("symbol #%d: extended section indexes (SHN_XINDEX) are not supported", i);
-            if (shndx != Symbol.SHN_UNDEF && shndx < SHN_LORESERVE && shndx >= sections.size())
+            if (shndx == ElfLayout.SHN_XINDEX)
+                throw error("symbol #%d: extended section indexes (ElfLayout.SHN_XINDEX) are not supported", i);
+            if (shndx != Symbol.SHN_UNDEF && shndx < ElfLayout.SHN_LORESERVE && shndx >= sections.size())
                 throw error("symbol #%d: section index %d is out of range (%d sections)", i, shndx, sections.size());
             String n = string(strtab, nameOffset, "symbol #" + i + " name");
             symbols.add(new Symbol(i, n, u64(at + 8), u64(at + 16), info, other, shndx));
@@ -168,8 +162,8 @@ public final class ElfReader {
     // The records themselves are decoded on demand (ElfFile.relocations): most REL sections of a
     // clang object describe DWARF and .BTF.ext, which nothing here reads.
     private void checkRelocationSection(Section rel, Section symtab, List<Section> sections) {
-        if (rel.size() % REL_SIZE != 0)
-            throw error("relocation section '%s': size 0x%x is not a multiple of %d", rel.name(), rel.size(), REL_SIZE);
+        if (rel.size() % ElfLayout.REL_SIZE != 0)
+            throw error("relocation section '%s': size 0x%x is not a multiple of %d", rel.name(), rel.size(), ElfLayout.REL_SIZE);
         if (symtab == null || rel.link() != symtab.index())
             throw error("relocation section '%s': linked section %d is not the symbol table", rel.name(), rel.link());
         if (rel.info() <= 0 || rel.info() >= sections.size())
@@ -178,16 +172,16 @@ public final class ElfReader {
 
     /** Decodes the records of a REL section that {@link #parse} checked; symbol indexes are checked here. */
     static List<Relocation> relocations(ElfFile elf, ByteBuffer data, Section rel) {
-        int count = (int) (rel.size() / REL_SIZE);
+        int count = (int) (rel.size() / ElfLayout.REL_SIZE);
         int symbolCount = elf.symbols().size();
         List<Relocation> out = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-            long info = data.getLong(i * REL_SIZE + 8);
+            long info = data.getLong(i * ElfLayout.REL_SIZE + 8);
             long sym = info >>> 32;
             if (sym >= symbolCount)
                 throw new ObjectFormatException(elf.name(), "relocation section '%s': relocation #%d refers to symbol #%d, but there are %d symbols",
                         rel.name(), i, sym, symbolCount);
-            out.add(new Relocation(data.getLong(i * REL_SIZE), (int) sym, (int) info));
+            out.add(new Relocation(data.getLong(i * ElfLayout.REL_SIZE), (int) sym, (int) info));
         }
         return List.copyOf(out);
     }

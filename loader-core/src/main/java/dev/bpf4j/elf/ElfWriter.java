@@ -55,12 +55,6 @@ import java.util.Objects;
  * thread-safe; a writer can be written any number of times.
  */
 public final class ElfWriter {
-    private static final int EHDR_SIZE = 64;
-    private static final int SHDR_SIZE = 64;
-    private static final int SYM_SIZE = 24;
-    private static final int REL_SIZE = 16;
-    private static final int SHN_LORESERVE = 0xff00;
-    private static final int SHN_XINDEX = 0xffff;
     /** SHF_INFO_LINK: sh_info holds a section index. LLVM sets it on every REL section. */
     public static final long SHF_INFO_LINK = 0x40;
     /**
@@ -108,10 +102,10 @@ public final class ElfWriter {
         byte[] raw = elf.rawBytes();
         ByteBuffer buf = ByteBuffer.wrap(raw).order(elf.byteOrder());
         long shoff = buf.getLong(40);
-        ElfWriter w = new ElfWriter(elf.name(), elf.byteOrder(), true, Arrays.copyOf(raw, EHDR_SIZE), shoff);
+        ElfWriter w = new ElfWriter(elf.name(), elf.byteOrder(), true, Arrays.copyOf(raw, ElfLayout.EHDR_SIZE), shoff);
         for (Section s : elf.sections()) {
             // ElfReader checked that the table lies in the file, so these reads are in bounds.
-            int at = (int) (shoff + (long) s.index() * SHDR_SIZE);
+            int at = (int) (shoff + (long) s.index() * ElfLayout.SHDR_SIZE);
             if (s.index() > 0 && Long.compareUnsigned(s.addressAlignment(), MAX_ALIGN) > 0)
                 throw new ObjectFormatException(elf.name(), "section #%d '%s': alignment 0x%x is above the 0x%x bpf4j writes",
                         s.index(), s.name(), s.addressAlignment(), MAX_ALIGN);
@@ -190,7 +184,7 @@ public final class ElfWriter {
         if (info < 0 || info > 0xff || other < 0 || other > 0xff)
             throw new IllegalArgumentException("symbol '" + symbolName + "': st_info 0x" + Integer.toHexString(info)
                     + " and st_other 0x" + Integer.toHexString(other) + " must be bytes");
-        if (sectionIndex < 0 || sectionIndex > 0xffff || sectionIndex == SHN_XINDEX)
+        if (sectionIndex < 0 || sectionIndex > 0xffff || sectionIndex == ElfLayout.SHN_XINDEX)
             throw new IllegalArgumentException("symbol '" + symbolName + "': section index " + sectionIndex
                     + " cannot be written (0..0xfffe; extended indexes are not supported)");
         boolean local = info >>> 4 == Symbol.STB_LOCAL;
@@ -214,7 +208,7 @@ public final class ElfWriter {
         SectionBuilder b = addSection(".rel" + sections.get(targetSection).name, Section.SHT_REL);
         b.flags = SHF_INFO_LINK;
         b.align = 8;
-        b.entrySize = REL_SIZE;
+        b.entrySize = ElfLayout.REL_SIZE;
         b.info = targetSection;
         b.relocations = List.copyOf(relocations);
         return b;
@@ -242,11 +236,11 @@ public final class ElfWriter {
                 .thenComparingInt(i -> i < 0 ? Integer.MAX_VALUE : i));
         long[] offsets = new long[count];
         long shoff = 0;
-        long pos = EHDR_SIZE;
+        long pos = ElfLayout.EHDR_SIZE;
         for (int i : fileOrder) {
             if (i < 0) {
                 shoff = alignUp(pos, 8);
-                pos = shoff + (long) count * SHDR_SIZE;
+                pos = shoff + (long) count * ElfLayout.SHDR_SIZE;
             } else {
                 // LLVM pads up to every section's alignment, NOBITS ones included, and
                 // we must too for an unchanged object to come out byte-identical.
@@ -265,7 +259,7 @@ public final class ElfWriter {
             Out s = out.get(i);
             if (s.contents != null && i > 0)
                 System.arraycopy(s.contents, 0, file, (int) offsets[i], s.contents.length);
-            int at = (int) (shoff + (long) i * SHDR_SIZE);
+            int at = (int) (shoff + (long) i * ElfLayout.SHDR_SIZE);
             buf.putInt(at, (int) s.nameOffset);
             buf.putInt(at + 4, s.type);
             buf.putLong(at + 8, s.flags);
@@ -296,11 +290,11 @@ public final class ElfWriter {
         buf.putShort(18, (short) ElfFile.EM_BPF);
         buf.putInt(20, 1); // EV_CURRENT
         buf.putLong(40, shoff);
-        buf.putShort(52, (short) EHDR_SIZE);
-        buf.putShort(58, (short) SHDR_SIZE);
+        buf.putShort(52, (short) ElfLayout.EHDR_SIZE);
+        buf.putShort(58, (short) ElfLayout.SHDR_SIZE);
         // Extended numbering: counts that do not fit 16 bits live in section 0 (set in builtSections).
-        buf.putShort(60, (short) (count >= SHN_LORESERVE ? 0 : count));
-        buf.putShort(62, (short) (shstrndx >= SHN_LORESERVE ? SHN_XINDEX : shstrndx));
+        buf.putShort(60, (short) (count >= ElfLayout.SHN_LORESERVE ? 0 : count));
+        buf.putShort(62, (short) (shstrndx >= ElfLayout.SHN_LORESERVE ? ElfLayout.SHN_XINDEX : shstrndx));
     }
 
     private List<Out> copiedSections() {
@@ -328,24 +322,24 @@ public final class ElfWriter {
                 link = symtabIndex;
             }
             // Section 0 carries the real counts when they do not fit the ELF header's 16 bits.
-            long size = b.index == 0 && count >= SHN_LORESERVE ? count : b.size;
-            if (b.index == 0 && count - 1 >= SHN_LORESERVE)
+            long size = b.index == 0 && count >= ElfLayout.SHN_LORESERVE ? count : b.size;
+            if (b.index == 0 && count - 1 >= ElfLayout.SHN_LORESERVE)
                 link = count - 1;
             out.add(new Out(nameOffset, b.type, b.flags, b.address, b.index == 0 ? null : contents, size, link, b.info,
                     b.align, b.entrySize, b.index));
         }
         if (needsSymtab) {
             StringTable strings = new StringTable();
-            ByteBuffer symtab = ByteBuffer.allocate((symbols.size() + 1) * SYM_SIZE).order(order);
+            ByteBuffer symtab = ByteBuffer.allocate((symbols.size() + 1) * ElfLayout.SYM_SIZE).order(order);
             int firstNonLocal = symbols.size() + 1;
             for (int i = 0; i < symbols.size(); i++) {
                 SymbolEntry s = symbols.get(i);
-                if (s.sectionIndex < SHN_LORESERVE && s.sectionIndex >= count)
+                if (s.sectionIndex < ElfLayout.SHN_LORESERVE && s.sectionIndex >= count)
                     throw new IllegalStateException("symbol '" + s.name + "': section index " + s.sectionIndex + " does not exist ("
                             + count + " sections)");
                 if (s.info >>> 4 != Symbol.STB_LOCAL)
                     firstNonLocal = Math.min(firstNonLocal, i + 1);
-                int at = (i + 1) * SYM_SIZE;
+                int at = (i + 1) * ElfLayout.SYM_SIZE;
                 symtab.putInt(at, (int) (s.name.isEmpty() ? 0 : strings.add(s.name)));
                 symtab.put(at + 4, (byte) s.info);
                 symtab.put(at + 5, (byte) s.other);
@@ -354,7 +348,7 @@ public final class ElfWriter {
                 symtab.putLong(at + 16, s.size);
             }
             out.add(new Out(names.add(".symtab"), Section.SHT_SYMTAB, 0, 0, symtab.array(), 0, strtabIndex, firstNonLocal,
-                    8, SYM_SIZE, symtabIndex));
+                    8, ElfLayout.SYM_SIZE, symtabIndex));
             out.add(new Out(names.add(".strtab"), Section.SHT_STRTAB, 0, 0, strings.bytes(), 0, 0, 0, 1, 0, strtabIndex));
         }
         long shstrtabName = names.add(".shstrtab");
@@ -363,14 +357,14 @@ public final class ElfWriter {
     }
 
     private byte[] relocations(SectionBuilder b) {
-        ByteBuffer rel = ByteBuffer.allocate(b.relocations.size() * REL_SIZE).order(order);
+        ByteBuffer rel = ByteBuffer.allocate(b.relocations.size() * ElfLayout.REL_SIZE).order(order);
         for (int i = 0; i < b.relocations.size(); i++) {
             Relocation r = b.relocations.get(i);
             if (r.symbol() < 0 || r.symbol() > symbols.size())
                 throw new IllegalStateException("section '" + b.name + "': relocation #" + i + " refers to symbol #" + r.symbol()
                         + ", but there are " + (symbols.size() + 1) + " symbols (the null symbol included)");
-            rel.putLong(i * REL_SIZE, r.offset());
-            rel.putLong(i * REL_SIZE + 8, (long) r.symbol() << 32 | (r.type() & 0xffffffffL));
+            rel.putLong(i * ElfLayout.REL_SIZE, r.offset());
+            rel.putLong(i * ElfLayout.REL_SIZE + 8, (long) r.symbol() << 32 | (r.type() & 0xffffffffL));
         }
         return rel.array();
     }

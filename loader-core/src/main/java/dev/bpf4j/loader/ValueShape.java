@@ -2,6 +2,7 @@ package dev.bpf4j.loader;
 
 import dev.bpf4j.btf.Btf;
 import dev.bpf4j.btf.BtfType;
+import dev.bpf4j.btf.CTypeNames;
 
 import java.io.ByteArrayOutputStream;
 import java.math.BigInteger;
@@ -70,35 +71,7 @@ sealed interface ValueShape permits ValueShape.Int, ValueShape.Enumeration, Valu
         if (t instanceof BtfType.Array a && btf.resolve(a.elementType()) instanceof BtfType.Int c
                 && c.size() == 1 && (c.isChar() || c.name().equals("char")))
             return new Chars(n);
-        return new Blob(n, cName(btf, type, 0) + ", " + n + (n == 1 ? " byte" : " bytes"));
-    }
-
-    /** A short C spelling for messages: {@code struct limits}, {@code __u64[4]}, {@code void *}. */
-    private static String cName(Btf btf, BtfType t, int depth) {
-        String name = t.name().isEmpty() ? "(anon)" : t.name();
-        if (depth > 8)
-            return "...";
-        if (t instanceof BtfType.Const c)
-            return cName(btf, btf.type(c.type()), depth + 1);
-        if (t instanceof BtfType.Volatile v)
-            return cName(btf, btf.type(v.type()), depth + 1);
-        if (t instanceof BtfType.Restrict r)
-            return cName(btf, btf.type(r.type()), depth + 1);
-        if (t instanceof BtfType.TypeTag g)
-            return cName(btf, btf.type(g.type()), depth + 1);
-        if (t instanceof BtfType.Void)
-            return "void";
-        if (t instanceof BtfType.Pointer p)
-            return cName(btf, btf.type(p.type()), depth + 1) + " *";
-        if (t instanceof BtfType.Array a)
-            return cName(btf, btf.type(a.elementType()), depth + 1) + "[" + Integer.toUnsignedString(a.count()) + "]";
-        if (t instanceof BtfType.Struct)
-            return "struct " + name;
-        if (t instanceof BtfType.Union)
-            return "union " + name;
-        if (t instanceof BtfType.Enum || t instanceof BtfType.Enum64)
-            return "enum " + name;
-        return t.name().isEmpty() ? t.kind().toString().toLowerCase() : t.name();
+        return new Blob(n, CTypeNames.of(btf, type) + ", " + n + (n == 1 ? " byte" : " bytes"));
     }
 
     private static boolean isScalarSize(int n) {

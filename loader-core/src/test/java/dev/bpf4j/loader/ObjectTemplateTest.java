@@ -69,7 +69,7 @@ class ObjectTemplateTest {
         assertEquals(1L, t.variable("priv_seq").get());
         assertEquals(0L, t.variable("total_bytes").get(), ".bss reads as zero: that is what it starts as");
 
-        assertEquals(List.of("s32", "u32", "u32", "u8", "char[8]", "struct limits, 8 bytes", "__u64[4], 32 bytes", "u64"),
+        assertEquals(List.of("s32", "u32", "u32", "u8", "char[8]", "const volatile struct limits, 8 bytes", "__u64[4], 32 bytes", "u64"),
                 List.of("counter", "static_counter", "max_packets", "debug_level", "tag", "limits", "data_arr", "priv_seq").stream()
                         .map(n -> t.variable(n).typeName()).toList());
         assertEquals("\"bpf4j\"", t.variable("tag").text());
@@ -246,14 +246,14 @@ class ObjectTemplateTest {
     void wrongKindOfValue() {
         ObjectTemplate t = template("globals", Target.BPFEL);
         assertEquals("globals.o: 'tag' is char[8]: set it with a string, not the number 5", error(() -> t.variable("tag").set(5)));
-        assertEquals("globals.o: 'limits' is struct limits, 8 bytes: set it with its bytes (0x0102... or hex:0102...), not the number 1",
+        assertEquals("globals.o: 'limits' is const volatile struct limits, 8 bytes: set it with its bytes (0x0102... or hex:0102...), not the number 1",
                 error(() -> t.variable("limits").set(1)));
         assertEquals("globals.o: 'max_packets' is u32: 'many' is not a decimal or 0x-hex integer",
                 error(() -> t.variable("max_packets").parse("many")));
         assertEquals("globals.o: 'max_packets' has 4 bytes (u32): got 3", error(() -> t.variable("max_packets").set(new byte[3])));
-        assertEquals("globals.o: 'limits' has 8 bytes (struct limits, 8 bytes): got 2", error(() -> t.variable("limits").parse("0x0102")));
+        assertEquals("globals.o: 'limits' has 8 bytes (const volatile struct limits, 8 bytes): got 2", error(() -> t.variable("limits").parse("0x0102")));
         assertEquals("globals.o: 'limits': '0x123' is not hex bytes (two hex digits per byte)", error(() -> t.variable("limits").parse("0x123")));
-        assertEquals("globals.o: 'limits' is struct limits, 8 bytes: give its bytes in hex, as 0x0102... or hex:0102... ('10,1500' is neither)",
+        assertEquals("globals.o: 'limits' is const volatile struct limits, 8 bytes: give its bytes in hex, as 0x0102... or hex:0102... ('10,1500' is neither)",
                 error(() -> t.variable("limits").parse("10,1500")));
         assertEquals("globals.o: a string of 9 bytes does not fit in 'tag' (char[8])", error(() -> t.variable("tag").set("too long!")));
         assertEquals("globals.o: 'tag': unknown escape \\q in \"\\q\" (known: \\\" \\\\ \\n \\t \\r \\0 \\xHH)",

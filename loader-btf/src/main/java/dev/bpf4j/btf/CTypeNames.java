@@ -1,16 +1,23 @@
-package dev.bpf4j.cli;
+package dev.bpf4j.btf;
 
-import dev.bpf4j.btf.Btf;
-import dev.bpf4j.btf.BtfType;
-
-/** Short C-like spellings of BTF types for listings: {@code struct flow_key}, {@code __u32}, {@code char[16]}. */
-final class TypeNames {
+/**
+ * Short C spellings of BTF types for listings and messages: {@code struct flow_key},
+ * {@code const volatile __u16}, {@code char[16]}, {@code void *}. Not a declaration (that is a
+ * C dump's job): function prototypes print as {@code fn}, and deep or cyclic chains stop at
+ * {@code ...}.
+ *
+ * <pre>{@code
+ * String s = CTypeNames.of(btf, btf.type(id)); // "struct iphdr *"
+ * }</pre>
+ */
+public final class CTypeNames {
     private static final int MAX_DEPTH = 16;
 
-    private TypeNames() {
+    private CTypeNames() {
     }
 
-    static String of(Btf btf, BtfType t) {
+    /** The spelling of {@code t}, or null for a null type. */
+    public static String of(Btf btf, BtfType t) {
         return t == null ? null : of(btf, t, 0);
     }
 
@@ -38,10 +45,12 @@ final class TypeNames {
             return "volatile " + of(btf, btf.type(v.type()), depth + 1);
         if (t instanceof BtfType.Restrict r)
             return of(btf, btf.type(r.type()), depth + 1) + " restrict";
+        if (t instanceof BtfType.TypeTag g)
+            return of(btf, btf.type(g.type()), depth + 1);
         if (t instanceof BtfType.FuncProto)
             return "fn";
         if (t instanceof BtfType.DataSec)
             return "datasec " + name;
-        return name;
+        return t.name().isEmpty() ? t.kind().name().toLowerCase() : t.name();
     }
 }
