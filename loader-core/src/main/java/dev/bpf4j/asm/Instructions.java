@@ -2,7 +2,6 @@ package dev.bpf4j.asm;
 
 import java.nio.ByteOrder;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 
@@ -50,7 +49,8 @@ public final class Instructions {
                     length, length % SLOT_SIZE));
         boolean big = order == ByteOrder.BIG_ENDIAN;
         // Never more elements than slots: the length is the caller's, already bounded by the array.
-        List<Instruction> out = new ArrayList<>(slots);
+        Instruction[] out = new Instruction[slots];
+        int count = 0;
         int slot = 0;
         while (slot < slots) {
             int p = offset + slot * SLOT_SIZE;
@@ -60,29 +60,36 @@ public final class Instructions {
             int src = big ? regs & 0xf : regs >>> 4;
             short off = (short) read16(bytes, p + 2, big);
             int imm = read32(bytes, p + 4, big);
-            if (!Opcodes.isLoadImm64(opcode)) {
-                out.add(new Instruction(opcode, dst, src, off, imm, null));
+            if (opcode != Opcodes.LD_IMM64) {
+                out[count++] = new Instruction(opcode, dst, src, off, imm, null);
                 slot++;
                 continue;
             }
             if (slot + 1 >= slots)
-                throw new InstructionFormatException(slot, "ld_imm64 is missing its second half");
+                throw missingSecondHalf(slot);
             int q = p + SLOT_SIZE;
-            int opcode2 = bytes[q] & 0xff;
-            int regs2 = bytes[q + 1] & 0xff;
-            int off2 = read16(bytes, q + 2, big);
-            if (opcode2 != 0 || regs2 != 0 || off2 != 0)
-                throw new InstructionFormatException(slot, String.format(
-                        "second half of ld_imm64 (slot %d) must have opcode, registers and offset 0, "
-                                + "found opcode 0x%02x, registers 0x%02x, offset %d",
-                        slot + 1, opcode2, regs2, (short) off2));
-            int imm2 = read32(bytes, q + 4, big);
-            long constant = (long) imm2 << 32 | imm & 0xffffffffL;
-            out.add(new Instruction(opcode, dst, src, off, constant, null));
+            if (bytes[q] != 0 || bytes[q + 1] != 0 || bytes[q + 2] != 0 || bytes[q + 3] != 0)
+                throw badSecondHalf(bytes, q, slot, big);
+            long constant = (long) read32(bytes, q + 4, big) << 32 | imm & 0xffffffffL;
+            out[count++] = new Instruction(opcode, dst, src, off, constant, null);
             slot += 2;
         }
-        return Collections.unmodifiableList(out);
+        // The error paths live in their own methods so this loop stays small for the JIT.
+        return java.util.Arrays.asList(out).subList(0, count).stream().toList();
     }
+
+    private static InstructionFormatException missingSecondHalf(int slot) {
+        return new InstructionFormatException(slot, "ld_imm64 is missing its second half");
+    }
+
+    private static InstructionFormatException badSecondHalf(byte[] bytes, int q, int slot, boolean big) {
+        return new InstructionFormatException(slot, String.format(
+                "second half of ld_imm64 (slot %d) must have opcode, registers and offset 0, "
+                        + "found opcode 0x%02x, registers 0x%02x, offset %d",
+                slot + 1, bytes[q] & 0xff, bytes[q + 1] & 0xff, (short) read16(bytes, q + 2, big)));
+    }
+
+
 
     /** Decodes a whole array; see {@link #decode(byte[], int, int, ByteOrder)}. */
     public static List<Instruction> decode(byte[] bytes, ByteOrder order) {

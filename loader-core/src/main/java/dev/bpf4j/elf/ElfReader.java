@@ -117,7 +117,7 @@ public final class ElfReader {
         sections.add(header(shoff, 0, ""));
         for (int i = 1; i < shnum; i++) {
             long at = shoff + (long) i * ElfLayout.SHDR_SIZE;
-            sections.add(header(at, i, string(names, u32(at), "section #" + i + " name")));
+            sections.add(header(at, i, string(names, u32(at), "section", i)));
         }
         return sections;
     }
@@ -153,7 +153,7 @@ public final class ElfReader {
                 throw error("symbol #%d: extended section indexes (ElfLayout.SHN_XINDEX) are not supported", i);
             if (shndx != Symbol.SHN_UNDEF && shndx < ElfLayout.SHN_LORESERVE && shndx >= sections.size())
                 throw error("symbol #%d: section index %d is out of range (%d sections)", i, shndx, sections.size());
-            String n = string(strtab, nameOffset, "symbol #" + i + " name");
+            String n = string(strtab, nameOffset, "symbol", i);
             symbols.add(new Symbol(i, n, u64(at + 8), u64(at + 16), info, other, shndx));
         }
         return symbols;
@@ -186,15 +186,16 @@ public final class ElfReader {
         return List.copyOf(out);
     }
 
-    private String string(Section table, long offset, String what) {
+    /** The NUL-terminated string at {@code offset}; {@code owner #index} names the reader for errors (built only then). */
+    private String string(Section table, long offset, String owner, int index) {
         if (table.isNoBits() || offset < 0 || offset >= table.size())
-            throw error("%s: string offset 0x%x is outside string table '%s' (size 0x%x)", what, offset, table.name().isEmpty() ? "#" + table.index() : table.name(), table.size());
+            throw error("%s #%d name: string offset 0x%x is outside string table '%s' (size 0x%x)", owner, index, offset, table.name().isEmpty() ? "#" + table.index() : table.name(), table.size());
         int start = (int) (table.offset() + offset);
         int end = (int) (table.offset() + table.size());
         for (int i = start; i < end; i++)
             if (bytes[i] == 0)
                 return new String(bytes, start, i - start, StandardCharsets.ISO_8859_1);
-        throw error("%s: string at offset 0x%x is not NUL-terminated in its table", what, offset);
+        throw error("%s #%d name: string at offset 0x%x is not NUL-terminated in its table", owner, index, offset);
     }
 
     private boolean inFile(long offset, long size) {
