@@ -24,6 +24,7 @@ final class BtfCursor {
     private final int end;
     private final String region;
     private Supplier<String> context;
+    private int typeId = -1;
     private int pos;
 
     /** Reads {@code data[start, end)}; {@code region} names that range in error messages. */
@@ -35,13 +36,23 @@ final class BtfCursor {
         this.end = end;
         this.region = region;
         this.pos = start;
-        this.context = () -> region;
     }
 
     /** What is being read now, e.g. "type [7] STRUCT"; evaluated only when a read fails. */
     BtfCursor context(Supplier<String> context) {
         this.context = context;
         return this;
+    }
+
+    /** Reading type {@code id} ("type [id]" in messages): the scan of a whole type section sets this per type. */
+    BtfCursor type(int id) {
+        this.context = null;
+        this.typeId = id;
+        return this;
+    }
+
+    private String describe() {
+        return context != null ? context.get() : typeId >= 0 ? "type [" + typeId + "]" : region;
     }
 
     int position() {
@@ -56,7 +67,7 @@ final class BtfCursor {
     void require(long bytes, String what) {
         if (bytes < 0 || bytes > end - pos)
             throw new BtfFormatException("%s: %s needs %d bytes at offset 0x%x, but only %d are left in the %s",
-                    context.get(), what, bytes, pos, end - pos, region);
+                    describe(), what, bytes, pos, end - pos, region);
     }
 
     void skip(long bytes, String what) {
@@ -71,7 +82,8 @@ final class BtfCursor {
 
     int u16(String field) {
         require(2, field);
-        short v = (short) (bigEndian ? U16_BE.get(data, pos) : U16_LE.get(data, pos));
+        // Each VarHandle call is cast on its own: inside a ?: its result would be an Object, boxed.
+        short v = bigEndian ? (short) U16_BE.get(data, pos) : (short) U16_LE.get(data, pos);
         pos += 2;
         return v & 0xffff;
     }
@@ -79,13 +91,13 @@ final class BtfCursor {
     /** A 32-bit field, raw: callers that mean it unsigned use {@link Integer#toUnsignedLong}. */
     int u32(String field) {
         require(4, field);
-        int v = (int) (bigEndian ? U32_BE.get(data, pos) : U32_LE.get(data, pos));
+        int v = bigEndian ? (int) U32_BE.get(data, pos) : (int) U32_LE.get(data, pos);
         pos += 4;
         return v;
     }
 
     /** Reads a 32-bit word at an absolute offset already known to be inside the blob. */
     static int u32At(byte[] data, boolean bigEndian, int offset) {
-        return (int) (bigEndian ? U32_BE.get(data, offset) : U32_LE.get(data, offset));
+        return bigEndian ? (int) U32_BE.get(data, offset) : (int) U32_LE.get(data, offset);
     }
 }

@@ -39,7 +39,7 @@ final class TypeSection {
         while (c.remaining() > 0) {
             final int id = count;
             int offset = c.position();
-            c.context(() -> "type [" + id + "]");
+            c.type(id);
             c.u32("name_off");
             int info = c.u32("info");
             c.u32("size/type");

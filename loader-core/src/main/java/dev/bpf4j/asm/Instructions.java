@@ -1,7 +1,7 @@
 package dev.bpf4j.asm;
 
 import java.nio.ByteOrder;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
@@ -31,12 +31,12 @@ public final class Instructions {
      * Decodes {@code length} bytes starting at {@code offset}. Any opcode is accepted; only
      * the framing is checked.
      *
-     * @return an unmodifiable list, without references
+     * @return an immutable list, without references, holding a copy of the bytes
      * @throws InstructionFormatException if length is not a multiple of 8, or an ld_imm64
      *         lacks its second half or has a second half with non-zero opcode, registers or offset
      * @throws IllegalArgumentException if the range lies outside {@code bytes}
      */
-    public static List<Instruction> decode(byte[] bytes, int offset, int length, ByteOrder order) {
+    public static InstructionList decode(byte[] bytes, int offset, int length, ByteOrder order) {
         Objects.requireNonNull(bytes, "bytes");
         Objects.requireNonNull(order, "order");
         if (offset < 0 || length < 0 || offset > bytes.length - length)
@@ -48,20 +48,11 @@ public final class Instructions {
                     "truncated instruction: length %d is not a multiple of 8 (%d bytes left over)",
                     length, length % SLOT_SIZE));
         boolean big = order == ByteOrder.BIG_ENDIAN;
-        // Never more elements than slots: the length is the caller's, already bounded by the array.
-        Instruction[] out = new Instruction[slots];
+        // Check the framing once, keep the bytes: instructions are decoded when someone asks.
         int count = 0;
-        int slot = 0;
-        while (slot < slots) {
+        for (int slot = 0; slot < slots; count++) {
             int p = offset + slot * SLOT_SIZE;
-            int opcode = bytes[p] & 0xff;
-            int regs = bytes[p + 1] & 0xff;
-            int dst = big ? regs >>> 4 : regs & 0xf;
-            int src = big ? regs & 0xf : regs >>> 4;
-            short off = (short) read16(bytes, p + 2, big);
-            int imm = read32(bytes, p + 4, big);
-            if (opcode != Opcodes.LD_IMM64) {
-                out[count++] = new Instruction(opcode, dst, src, off, imm, null);
+            if ((bytes[p] & 0xff) != Opcodes.LD_IMM64) {
                 slot++;
                 continue;
             }
@@ -70,12 +61,43 @@ public final class Instructions {
             int q = p + SLOT_SIZE;
             if (bytes[q] != 0 || bytes[q + 1] != 0 || bytes[q + 2] != 0 || bytes[q + 3] != 0)
                 throw badSecondHalf(bytes, q, slot, big);
-            long constant = (long) read32(bytes, q + 4, big) << 32 | imm & 0xffffffffL;
-            out[count++] = new Instruction(opcode, dst, src, off, constant, null);
             slot += 2;
         }
-        // The error paths live in their own methods so this loop stays small for the JIT.
-        return java.util.Arrays.asList(out).subList(0, count).stream().toList();
+        int[] starts = new int[count];
+        for (int i = 0, slot = 0; i < count; i++) {
+            starts[i] = slot;
+            slot += (bytes[offset + slot * SLOT_SIZE] & 0xff) == Opcodes.LD_IMM64 ? 2 : 1;
+        }
+        return InstructionList.trusted(Arrays.copyOfRange(bytes, offset, offset + length), order, starts);
+    }
+
+    /** The instruction whose first slot starts at byte {@code p} (framing already checked). */
+    static Instruction decodeAt(byte[] bytes, int p, ByteOrder order, Reference reference) {
+        boolean big = order == ByteOrder.BIG_ENDIAN;
+        int opcode = bytes[p] & 0xff;
+        int regs = bytes[p + 1] & 0xff;
+        int dst = big ? regs >>> 4 : regs & 0xf;
+        int src = big ? regs & 0xf : regs >>> 4;
+        short off = (short) read16(bytes, p + 2, big);
+        int imm = read32(bytes, p + 4, big);
+        long constant = opcode == Opcodes.LD_IMM64 ? (long) read32(bytes, p + SLOT_SIZE + 4, big) << 32 | imm & 0xffffffffL : imm;
+        return new Instruction(opcode, dst, src, off, constant, reference);
+    }
+
+    /** Writes one instruction (both slots of an ld_imm64) at byte {@code p}. */
+    static void encodeAt(Instruction insn, byte[] out, int p, ByteOrder order) {
+        boolean big = order == ByteOrder.BIG_ENDIAN;
+        out[p] = (byte) insn.opcode();
+        out[p + 1] = (byte) (big ? insn.dst() << 4 | insn.src() : insn.src() << 4 | insn.dst());
+        write16(out, p + 2, insn.offset(), big);
+        write32(out, p + 4, insn.imm(), big);
+        if (insn.isLoadImm64()) {
+            // The second half's opcode, registers and offset stay zero, as decode demands.
+            out[p + 8] = 0;
+            out[p + 9] = 0;
+            write16(out, p + 10, 0, big);
+            write32(out, p + 12, insn.imm2(), big);
+        }
     }
 
     private static InstructionFormatException missingSecondHalf(int slot) {
@@ -92,33 +114,28 @@ public final class Instructions {
 
 
     /** Decodes a whole array; see {@link #decode(byte[], int, int, ByteOrder)}. */
-    public static List<Instruction> decode(byte[] bytes, ByteOrder order) {
+    public static InstructionList decode(byte[] bytes, ByteOrder order) {
         return decode(bytes, 0, bytes.length, order);
     }
 
     /** Encodes instructions into {@code 8 * slotCount(insns)} bytes. References are not encoded. */
     public static byte[] encode(List<Instruction> insns, ByteOrder order) {
         Objects.requireNonNull(order, "order");
-        boolean big = order == ByteOrder.BIG_ENDIAN;
+        if (insns instanceof InstructionList l && l.byteOrder() == order)
+            return l.toBytes();
         byte[] out = new byte[slotCount(insns) * SLOT_SIZE];
         int p = 0;
         for (Instruction insn : insns) {
-            out[p] = (byte) insn.opcode();
-            out[p + 1] = (byte) (big ? insn.dst() << 4 | insn.src() : insn.src() << 4 | insn.dst());
-            write16(out, p + 2, insn.offset(), big);
-            write32(out, p + 4, insn.imm(), big);
-            p += SLOT_SIZE;
-            if (insn.isLoadImm64()) {
-                // The second half's opcode, registers and offset stay zero, as decode demands.
-                write32(out, p + 4, insn.imm2(), big);
-                p += SLOT_SIZE;
-            }
+            encodeAt(insn, out, p, order);
+            p += insn.width() * SLOT_SIZE;
         }
         return out;
     }
 
     /** Number of 8-byte slots the instructions occupy. */
     public static int slotCount(List<Instruction> insns) {
+        if (insns instanceof InstructionList l)
+            return l.slotCount();
         int n = 0;
         for (Instruction insn : insns)
             n += insn.width();

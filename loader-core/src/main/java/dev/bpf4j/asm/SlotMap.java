@@ -30,9 +30,15 @@ public final class SlotMap {
         int n = insns.size();
         int[] slotOf = new int[n + 1];
         int slot = 0;
-        for (int i = 0; i < n; i++) {
-            slotOf[i] = slot;
-            slot += insns.get(i).width();
+        if (insns instanceof InstructionList l) {
+            for (int i = 0; i < n; i++)
+                slotOf[i] = l.slotOf(i); // no decoding needed
+            slot = l.slotCount();
+        } else {
+            for (int i = 0; i < n; i++) {
+                slotOf[i] = slot;
+                slot += insns.get(i).width();
+            }
         }
         slotOf[n] = slot;
         int[] indexOf = new int[slot + 1];

@@ -1,6 +1,7 @@
 package dev.bpf4j.loader;
 
 import dev.bpf4j.asm.Instruction;
+import dev.bpf4j.asm.InstructionList;
 import dev.bpf4j.asm.Instructions;
 
 import java.util.List;
@@ -22,7 +23,8 @@ import java.util.List;
 public record LinkedProgram(ProgramSpec spec, List<Instruction> instructions, List<String> subprograms) {
 
     public LinkedProgram {
-        instructions = List.copyOf(instructions);
+        // An InstructionList is immutable already; copying it would decode every instruction.
+        instructions = instructions instanceof InstructionList ? instructions : List.copyOf(instructions);
         subprograms = List.copyOf(subprograms);
     }
 

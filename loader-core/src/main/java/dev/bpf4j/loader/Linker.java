@@ -1,6 +1,7 @@
 package dev.bpf4j.loader;
 
 import dev.bpf4j.asm.Instruction;
+import dev.bpf4j.asm.InstructionList;
 import dev.bpf4j.asm.Opcodes;
 import dev.bpf4j.asm.Reference;
 import dev.bpf4j.asm.SlotMap;
@@ -30,17 +31,20 @@ public final class Linker {
     private final Map<ProgramSpec, Map<Integer, ClassifiedRelocation>> relocations = new IdentityHashMap<>();
     private final List<ProgramSpec> text;
     private final Map<ProgramSpec, SlotMap> slotMaps = new IdentityHashMap<>();
+    private final Map<ProgramSpec, InstructionList> lists = new IdentityHashMap<>();
     private final String kconfigMap;
+    private final int textSlots;
 
     private Linker(ObjectSpec spec) {
         this.spec = spec;
         this.text = spec.subprograms();
-        RelocationClassifier classifier = new RelocationClassifier(spec);
+        RelocationClassifier classifier = new RelocationClassifier(spec, this::slotMap);
         // libbpf records every relocation at open, so a bad one fails even in a program not loaded.
         for (ProgramSpec p : spec.programs())
             relocations.put(p, classifier.classify(p));
         for (ProgramSpec p : text)
             relocations.put(p, classifier.classify(p));
+        this.textSlots = text.stream().mapToInt(t -> slotMap(t).slotCount()).sum();
         this.kconfigMap = spec.maps().stream().filter(m -> m.kind() == MapKind.KCONFIG).map(MapSpec::name).findFirst().orElse(null);
     }
 
@@ -58,24 +62,27 @@ public final class Linker {
         return new LoadPlan(spec, programs, maps);
     }
 
-    /** The state of one entry program being assembled: its growing instruction array. */
+    /**
+     * The state of one entry program being assembled: its growing {@code struct bpf_insn} array,
+     * to which functions are appended as bytes and in which relocated instructions are patched,
+     * as libbpf does.
+     */
     private final class Assembly {
         final ProgramSpec main;
-        final List<Instruction> insns = new ArrayList<>();
-        int slots;
+        final InstructionList.Builder insns;
         /** Where each function placed in this program starts: instruction index and slot. */
         final Map<ProgramSpec, int[]> placed = new IdentityHashMap<>();
         final List<String> appended = new ArrayList<>();
 
-        Assembly(ProgramSpec main) {
+        Assembly(ProgramSpec main, int capacity) {
             this.main = main;
+            this.insns = new InstructionList.Builder(spec.byteOrder(), capacity);
         }
 
         int[] append(ProgramSpec f) {
-            int[] at = {insns.size(), slots};
+            int[] at = {insns.size(), insns.slotCount()};
             placed.put(f, at);
-            insns.addAll(f.instructions());
-            slots += slotMap(f).slotCount();
+            insns.append(f.instructions());
             if (f != main)
                 appended.add(f.name());
             return at;
@@ -83,10 +90,10 @@ public final class Linker {
     }
 
     private LinkedProgram link(ProgramSpec main) {
-        Assembly a = new Assembly(main);
+        Assembly a = new Assembly(main, slotMap(main).slotCount() + textSlots);
         a.append(main);
         relocateCode(a, main);
-        return new LinkedProgram(main, a.insns, a.appended);
+        return new LinkedProgram(main, a.insns.build(), a.appended);
     }
 
     /** libbpf's bpf_object__reloc_code for one function placed in the assembly, then its data relocations. */
@@ -94,12 +101,13 @@ public final class Linker {
         int[] at = a.placed.get(f);
         SlotMap slots = slotMap(f);
         Map<Integer, ClassifiedRelocation> relos = relocations.get(f);
-        List<Instruction> own = f.instructions();
+        InstructionList own = instructions(f);
         for (int i = 0; i < own.size(); i++) {
+            int opcode = own.opcode(i);
+            boolean subprogramCall = opcode == Opcodes.CALL_INSN && own.src(i) == Opcodes.PSEUDO_CALL;
+            if (!subprogramCall && opcode != Opcodes.LD_IMM64)
+                continue; // most instructions: nothing to decode, no relocation to look up
             Instruction insn = own.get(i);
-            boolean subprogramCall = insn.isLocalCall();
-            if (!subprogramCall && !insn.isLoadImm64())
-                continue; // most instructions: no relocation lookup needed
             ClassifiedRelocation relo = relos.get(i);
             boolean pseudoFunc = !subprogramCall && (insn.src() == Opcodes.PSEUDO_FUNC || relo instanceof ClassifiedRelocation.SubprogramAddress);
             if (!subprogramCall && !pseudoFunc)
@@ -129,10 +137,11 @@ public final class Linker {
             }
             int calleeSlot = a.placed.get(callee)[1];
             int imm = calleeSlot - (at[1] + slot) - 1;
+            Reference function = new Reference.Function(callee.name());
             Instruction fixed = pseudoFunc
-                    ? insn.withSrc(Opcodes.PSEUDO_FUNC).withConstant((insn.constant() & 0xffff_ffff_0000_0000L) | (imm & 0xffff_ffffL))
-                    .withReference(new Reference.Function(callee.name()))
-                    : insn.withConstant(imm).withReference(new Reference.Function(callee.name()));
+                    ? new Instruction(insn.opcode(), insn.dst(), Opcodes.PSEUDO_FUNC, insn.offset(),
+                    (insn.constant() & 0xffff_ffff_0000_0000L) | (imm & 0xffff_ffffL), function)
+                    : new Instruction(insn.opcode(), insn.dst(), insn.src(), insn.offset(), imm, function);
             a.insns.set(at[0] + i, fixed);
         }
         relocateData(a, f, at[0]);
@@ -144,14 +153,14 @@ public final class Linker {
             int i = base + relo.index();
             Instruction insn = a.insns.get(i);
             if (relo instanceof ClassifiedRelocation.MapReference m) {
-                a.insns.set(i, insn.withSrc(Opcodes.PSEUDO_MAP_FD).withConstant(insn.constant() & 0xffff_ffff_0000_0000L)
-                        .withReference(new Reference.Map(m.map())));
+                a.insns.set(i, new Instruction(insn.opcode(), insn.dst(), Opcodes.PSEUDO_MAP_FD, insn.offset(),
+                        insn.constant() & 0xffff_ffff_0000_0000L, new Reference.Map(m.map())));
             } else if (relo instanceof ClassifiedRelocation.Data d) {
                 // The second immediate is computed from the first before the first becomes an fd:
                 // statics carry their offset in imm, globals in the symbol value.
                 int offset = (int) (insn.imm() + d.symbolOffset());
-                a.insns.set(i, insn.withSrc(Opcodes.PSEUDO_MAP_VALUE).withConstant((long) offset << 32)
-                        .withReference(new Reference.MapValue(d.map(), offset)));
+                a.insns.set(i, new Instruction(insn.opcode(), insn.dst(), Opcodes.PSEUDO_MAP_VALUE, insn.offset(),
+                        (long) offset << 32, new Reference.MapValue(d.map(), offset)));
             } else if (relo instanceof ClassifiedRelocation.Extern e) {
                 a.insns.set(i, externReference(f, insn, e));
             }
@@ -190,6 +199,11 @@ public final class Linker {
 
     private SlotMap slotMap(ProgramSpec f) {
         return slotMaps.computeIfAbsent(f, k -> SlotMap.of(f.instructions()));
+    }
+
+    /** The function's code as bytes (specs read from ELF already are; hand-built ones are converted once). */
+    private InstructionList instructions(ProgramSpec f) {
+        return lists.computeIfAbsent(f, k -> InstructionList.of(f.instructions(), spec.byteOrder()));
     }
 
     private ObjectFormatException error(String format, Object... args) {

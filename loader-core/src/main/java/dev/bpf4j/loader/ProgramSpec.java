@@ -1,6 +1,7 @@
 package dev.bpf4j.loader;
 
 import dev.bpf4j.asm.Instruction;
+import dev.bpf4j.asm.InstructionList;
 import dev.bpf4j.asm.Instructions;
 
 import java.util.List;
@@ -33,7 +34,8 @@ public record ProgramSpec(String name, String sectionName, ProgramType type, Opt
                           List<ProgramRelocation> relocations, String license, int kernelVersion) {
 
     public ProgramSpec {
-        instructions = List.copyOf(instructions);
+        // An InstructionList is immutable already; copying it would decode every instruction.
+        instructions = instructions instanceof InstructionList ? instructions : List.copyOf(instructions);
         relocations = List.copyOf(relocations);
     }
 

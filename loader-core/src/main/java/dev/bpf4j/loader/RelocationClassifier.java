@@ -24,8 +24,11 @@ final class RelocationClassifier {
     private final Map<String, MapSpec> dataMaps = new HashMap<>();
     private final Map<String, ExternSpec> externs = new HashMap<>();
 
-    RelocationClassifier(ObjectSpec spec) {
+    private final java.util.function.Function<ProgramSpec, SlotMap> slotMaps;
+
+    RelocationClassifier(ObjectSpec spec, java.util.function.Function<ProgramSpec, SlotMap> slotMaps) {
         this.spec = spec;
+        this.slotMaps = slotMaps;
         this.elf = spec.elf();
         this.textSection = elf.section(".text").map(Section::index).orElse(-1);
         for (MapSpec m : spec.maps()) {
@@ -39,7 +42,7 @@ final class RelocationClassifier {
 
     /** The function's relocations by instruction index. */
     Map<Integer, ClassifiedRelocation> classify(ProgramSpec function) {
-        SlotMap slots = SlotMap.of(function.instructions());
+        SlotMap slots = slotMaps.apply(function);
         Map<Integer, ClassifiedRelocation> out = new HashMap<>();
         for (ProgramRelocation r : function.relocations()) {
             int index = r.slot() < slots.slotCount() ? slots.indexAt(r.slot()) : -1;
