@@ -59,9 +59,7 @@ final class KconfigResolver {
         }
         List<MapSpec> out = new ArrayList<>();
         for (MapSpec m : spec.maps())
-            out.add(m == map ? new MapSpec(m.name(), m.kind(), m.type(), m.keySize(), m.valueSize(), m.maxEntries(), m.flags(),
-                    m.numaNode(), m.pinning(), m.mapExtra(), m.sectionName(), m.sectionOffset(), m.keyType(), m.valueType(),
-                    m.innerMap(), data.array(), m.initialSlots()) : m);
+            out.add(m == map ? m.withInitialData(data.array()) : m);
         return out;
     }
 

@@ -73,6 +73,11 @@ public record MapSpec(String name, MapKind kind, MapType type, int keySize, int 
         return Optional.ofNullable(innerMap);
     }
 
+    MapSpec withInitialData(byte[] data) {
+        return new MapSpec(name, kind, type, keySize, valueSize, maxEntries, flags, numaNode, pinning, mapExtra,
+                sectionName, sectionOffset, keyType, valueType, innerMap, data, initialSlots);
+    }
+
     MapSpec withSlots(List<MapSlot> slots) {
         return new MapSpec(name, kind, type, keySize, valueSize, maxEntries, flags, numaNode, pinning, mapExtra,
                 sectionName, sectionOffset, keyType, valueType, innerMap, initialData, slots);
