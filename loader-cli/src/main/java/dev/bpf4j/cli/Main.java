@@ -16,11 +16,12 @@ import java.nio.file.NoSuchFileException;
  * bpf4j object inspect prog.o [--json]
  * bpf4j object dump prog.o [--program NAME]
  * bpf4j object template prog.o [--set NAME=VALUE]... [--get NAME]... [-o OUT]
+ * echo PROGRAM_HEX | bpf4j vm exec [MEMORY_HEX]
  * </pre>
  */
 @Command(name = "bpf4j", mixinStandardHelpOptions = true, version = "bpf4j 0.1.0",
         description = "Read, inspect and run BPF ELF objects.",
-        subcommands = {ObjectCommand.class})
+        subcommands = {ObjectCommand.class, VmCommand.class})
 public final class Main {
 
     public static void main(String[] args) {

@@ -1,0 +1,260 @@
+package dev.bpf4j.emulator;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The emulated 64-bit address space: a set of {@link Region regions}, each at its own
+ * base address, with every load and store checked against its region and permissions.
+ *
+ * <p>Region {@code i} starts at {@code (i + 1) << 44} ({@code 0x1000_0000_0000} apart), so
+ * pointers into different regions never overlap, pointer arithmetic within a region and
+ * comparisons between pointers behave as in the kernel, and the region of an address is
+ * found in constant time from its top 20 bits: no search, no cache to keep coherent.
+ * Address 0 (NULL) and everything below the first base belong to no region. A region
+ * that is {@link #unmap unmapped} leaves its slot empty, so stale pointers into it fault
+ * instead of reaching a newer region.
+ *
+ * <p>Values are read and written in the memory's byte order: little-endian for bpfel
+ * programs, big-endian for bpfeb. Reads return the value zero-extended to 64 bits.
+ *
+ * <pre>{@code
+ * var memory = new Memory(ByteOrder.LITTLE_ENDIAN);
+ * Region packet = memory.map("packet", new byte[18], true);
+ * memory.store(packet.base() + 4, 2, 0xabcd);
+ * long v = memory.load(packet.base() + 4, 2);            // 0xabcd
+ * memory.load(packet.base() + 0x14, 4);                  // VmFault: "... is 2 bytes past the end of region 'packet' ..."
+ * }</pre>
+ *
+ * <p>Not thread-safe: one memory belongs to one run at a time.
+ */
+public final class Memory {
+    /** log2 of the distance between region bases. */
+    static final int REGION_SHIFT = 44;
+    /** At most this many regions: the top 20 bits of an address select one (slot 0 is NULL's). */
+    static final int MAX_REGIONS = (1 << (64 - REGION_SHIFT)) - 1;
+    /** The low bits of an address: its offset inside its region. */
+    private static final long OFFSET_MASK = (1L << REGION_SHIFT) - 1;
+
+    private static final VarHandle SHORT_LE = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle INT_LE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle LONG_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle SHORT_BE = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.BIG_ENDIAN);
+    private static final VarHandle INT_BE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
+    private static final VarHandle LONG_BE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+
+    private final boolean big;
+    /** Indexed by {@code address >>> REGION_SHIFT}; slot 0 stays empty (NULL and low addresses). */
+    private Region[] table = new Region[8];
+    private int next = 1;
+
+    /** An empty little-endian address space. */
+    public Memory() {
+        this(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    /** An empty address space whose multi-byte values are in {@code order}. */
+    public Memory(ByteOrder order) {
+        this.big = order == ByteOrder.BIG_ENDIAN;
+    }
+
+    public ByteOrder byteOrder() {
+        return big ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN;
+    }
+
+    /**
+     * Places {@code bytes} at a fresh base address. The region shares the array: what a
+     * program stores is visible to the caller, and the other way round.
+     */
+    public Region map(String name, byte[] bytes, boolean writable) {
+        if (next > MAX_REGIONS)
+            throw new IllegalStateException("address space full: " + MAX_REGIONS + " regions");
+        if (next == table.length)
+            table = Arrays.copyOf(table, table.length * 2);
+        Region r = new Region(name, (long) next << REGION_SHIFT, bytes, writable);
+        table[next++] = r;
+        return r;
+    }
+
+    /** Removes a region; later accesses to its addresses fault. */
+    public void unmap(Region region) {
+        int i = (int) (region.base() >>> REGION_SHIFT);
+        if (i < next && table[i] == region)
+            table[i] = null;
+    }
+
+    /** The region holding {@code address}, or {@code null}. */
+    public Region regionAt(long address) {
+        long i = address >>> REGION_SHIFT;
+        if (i >= next)
+            return null;
+        Region r = table[(int) i];
+        return r != null && r.contains(address) ? r : null;
+    }
+
+    /** The regions in address order. */
+    public List<Region> regions() {
+        var out = new ArrayList<Region>();
+        for (int i = 1; i < next; i++)
+            if (table[i] != null)
+                out.add(table[i]);
+        return out;
+    }
+
+    /** Reads {@code size} (1, 2, 4 or 8) bytes at {@code address}, zero-extended. */
+    public long load(long address, int size) {
+        return load(address, size, -1, -1, 0);
+    }
+
+    /** Writes the low {@code size} (1, 2, 4 or 8) bytes of {@code value} at {@code address}. */
+    public void store(long address, int size, long value) {
+        store(address, size, value, -1, -1, 0);
+    }
+
+    /**
+     * {@link #load(long, int)} on behalf of instruction {@code slot}, whose address was
+     * register {@code reg} (or -1) plus {@code off}: those name the culprit in a fault.
+     */
+    long load(long address, int size, int slot, int reg, int off) {
+        byte[] b = bytesFor(address, size, false, slot, reg, off);
+        int p = (int) (address & OFFSET_MASK); // offset in region; bounds checked above
+        switch (size) {
+            case 1:
+                return b[p] & 0xffL;
+            case 2:
+                return (short) (big ? SHORT_BE.get(b, p) : SHORT_LE.get(b, p)) & 0xffffL;
+            case 4:
+                return (int) (big ? INT_BE.get(b, p) : INT_LE.get(b, p)) & 0xffffffffL;
+            default:
+                return big ? (long) LONG_BE.get(b, p) : (long) LONG_LE.get(b, p);
+        }
+    }
+
+    /** {@link #store(long, int, long)} on behalf of instruction {@code slot}; see {@link #load(long, int, int, int, int)}. */
+    void store(long address, int size, long value, int slot, int reg, int off) {
+        byte[] b = bytesFor(address, size, true, slot, reg, off);
+        int p = (int) (address & OFFSET_MASK);
+        switch (size) {
+            case 1:
+                b[p] = (byte) value;
+                break;
+            case 2:
+                if (big) SHORT_BE.set(b, p, (short) value); else SHORT_LE.set(b, p, (short) value);
+                break;
+            case 4:
+                if (big) INT_BE.set(b, p, (int) value); else INT_LE.set(b, p, (int) value);
+                break;
+            default:
+                if (big) LONG_BE.set(b, p, value); else LONG_LE.set(b, p, value);
+                break;
+        }
+    }
+
+    // Size-specialised accessors for the interpreter: one small method per access width
+    // inlines into the run loop better than one method switching on the size.
+
+    long load8(long address, int slot, int reg, int off) {
+        byte[] b = bytesFor(address, 8, false, slot, reg, off);
+        int p = (int) (address & OFFSET_MASK);
+        return big ? (long) LONG_BE.get(b, p) : (long) LONG_LE.get(b, p);
+    }
+
+    long load4(long address, int slot, int reg, int off) {
+        byte[] b = bytesFor(address, 4, false, slot, reg, off);
+        int p = (int) (address & OFFSET_MASK);
+        return (big ? (int) INT_BE.get(b, p) : (int) INT_LE.get(b, p)) & 0xffffffffL;
+    }
+
+    long load2(long address, int slot, int reg, int off) {
+        byte[] b = bytesFor(address, 2, false, slot, reg, off);
+        int p = (int) (address & OFFSET_MASK);
+        return (big ? (short) SHORT_BE.get(b, p) : (short) SHORT_LE.get(b, p)) & 0xffffL;
+    }
+
+    long load1(long address, int slot, int reg, int off) {
+        return bytesFor(address, 1, false, slot, reg, off)[(int) (address & OFFSET_MASK)] & 0xffL;
+    }
+
+    void store8(long address, long value, int slot, int reg, int off) {
+        byte[] b = bytesFor(address, 8, true, slot, reg, off);
+        int p = (int) (address & OFFSET_MASK);
+        if (big) LONG_BE.set(b, p, value); else LONG_LE.set(b, p, value);
+    }
+
+    void store4(long address, long value, int slot, int reg, int off) {
+        byte[] b = bytesFor(address, 4, true, slot, reg, off);
+        int p = (int) (address & OFFSET_MASK);
+        if (big) INT_BE.set(b, p, (int) value); else INT_LE.set(b, p, (int) value);
+    }
+
+    void store2(long address, long value, int slot, int reg, int off) {
+        byte[] b = bytesFor(address, 2, true, slot, reg, off);
+        int p = (int) (address & OFFSET_MASK);
+        if (big) SHORT_BE.set(b, p, (short) value); else SHORT_LE.set(b, p, (short) value);
+    }
+
+    void store1(long address, long value, int slot, int reg, int off) {
+        bytesFor(address, 1, true, slot, reg, off)[(int) (address & OFFSET_MASK)] = (byte) value;
+    }
+
+    /** The backing array of the region that holds the whole access, or a fault. */
+    private byte[] bytesFor(long address, int size, boolean write, int slot, int reg, int off) {
+        long i = address >>> REGION_SHIFT;
+        if (i < next) {
+            Region r = table[(int) i];
+            // Bases are multiples of 1 << REGION_SHIFT, so the low bits are the offset in the region.
+            if (r != null && (address & OFFSET_MASK) <= r.bytes().length - size && (r.writable() || !write))
+                return r.bytes();
+        }
+        throw fault(address, size, write, slot, reg, off);
+    }
+
+    /** Builds the message of a failed access: where it was, and how it missed the nearest region. */
+    VmFault fault(long address, int size, boolean write, int slot, int reg, int off) {
+        var m = new StringBuilder();
+        if (reg >= 0)
+            m.append('r').append(reg).append(off < 0 ? "-0x" : "+0x").append(Integer.toHexString(Math.abs(off))).append(": ");
+        m.append(size).append("-byte ").append(write ? "write" : "read").append(String.format(" at 0x%x", address));
+        if (address > -4096 && address < 4096)
+            m.append(" (a null pointer)");
+        Region r = nearest(address);
+        if (r == null) {
+            m.append(" is outside every region (none is mapped)");
+        } else if (r.contains(address) && Long.compareUnsigned(address - r.base() + size, r.size()) <= 0) {
+            m.append(" into read-only region ").append(r);
+        } else if (r.contains(address)) {
+            m.append(String.format(" runs %d bytes past the end of region %s", address + size - r.end(), r));
+        } else if (address < r.base()) {
+            m.append(" is ").append(Long.toUnsignedString(r.base() - address)).append(" bytes before the start of region ").append(r);
+        } else {
+            m.append(" is ").append(Long.toUnsignedString(address - r.end())).append(" bytes past the end of region ").append(r);
+        }
+        return new VmFault(r != null && r.contains(address) && Long.compareUnsigned(address - r.base() + size, r.size()) <= 0
+                ? VmFault.Kind.READ_ONLY : VmFault.Kind.OUT_OF_REGION, slot, m.toString());
+    }
+
+    /**
+     * The region containing {@code address} or closest to it, or null. Addresses count as
+     * signed here: a pointer that went below NULL (r1 - 4 with r1 = 0) is "before" every
+     * region, not past the last one.
+     */
+    Region nearest(long address) {
+        Region best = null;
+        long bestDistance = -1; // unsigned max
+        for (int i = 1; i < next; i++) {
+            Region r = table[i];
+            if (r == null)
+                continue;
+            long d = r.contains(address) ? 0 : address < r.base() ? r.base() - address : address - r.end();
+            if (Long.compareUnsigned(d, bestDistance) < 0) {
+                best = r;
+                bestDistance = d;
+            }
+        }
+        return best;
+    }
+}

@@ -1,0 +1,582 @@
+package dev.bpf4j.emulator;
+
+import dev.bpf4j.asm.Instruction;
+import dev.bpf4j.asm.InstructionList;
+import dev.bpf4j.asm.Instructions;
+import dev.bpf4j.asm.Opcodes;
+import java.nio.ByteOrder;
+import java.util.List;
+
+/**
+ * The BPF interpreter: the whole RFC 9669 instruction set with the v4 additions (sdiv,
+ * smod, movsx, sign-extending loads, bswap, gotol), atomics, ld_imm64, local calls,
+ * helper calls and callx, and the legacy packet loads ld_abs/ld_ind.
+ *
+ * <p>The program is decoded once, here, into parallel primitive arrays indexed by slot;
+ * encodings the VM does not execute (bad opcodes, registers, offsets, immediates) become
+ * a marker that faults if, and only if, it is reached, as does a jump whose target lies
+ * outside the program. A run allocates nothing per instruction.
+ *
+ * <p>Every run has an instruction budget, so no program runs forever; local calls get a
+ * fresh 512-byte stack frame, preserve r6-r9 and r10, and nest at most
+ * {@value VmState#MAX_FRAMES} frames deep. Everything a program must not do ends the run
+ * with a {@link VmFault}.
+ *
+ * <pre>{@code
+ * var program = Instructions.decode(bytes, ByteOrder.LITTLE_ENDIAN);
+ * var vm = new Vm(program, Helpers.NONE);
+ * long r0 = vm.run(new byte[] {1, 2, 3});     // r1 = pointer to a copy, r2 = 3
+ * }</pre>
+ *
+ * <p>A {@code Vm} is immutable and may run on several threads, each with its own {@link VmState}.
+ */
+public final class Vm {
+    /** Instructions a run may execute unless the constructor says otherwise. */
+    public static final long DEFAULT_BUDGET = 1_000_000;
+
+    // Internal operations beyond the opcode byte: variants selected by offset or src, and markers.
+    private static final int SDIV64_K = 0x100, SDIV64_X = 0x101, SMOD64_K = 0x102, SMOD64_X = 0x103;
+    private static final int SDIV32_K = 0x104, SDIV32_X = 0x105, SMOD32_K = 0x106, SMOD32_X = 0x107;
+    private static final int MOVSX64 = 0x108, MOVSX32 = 0x109, LOCAL_CALL = 0x10a;
+    private static final int MID_LDDW = 0x10b, FELL_OFF = 0x10c, INVALID = 0x10d;
+    private static final long M32 = 0xffffffffL;
+
+    private final int slots;
+    private final int[] op;
+    /** The run loop's view of a slot, one load instead of three: op | dst << 16 | src << 20. */
+    private final int[] packed;
+    private final byte[] dst;
+    private final byte[] src;
+    private final short[] off;
+    /** The immediate, sign-extended; the whole (resolved) constant for ld_imm64. */
+    private final long[] imm;
+    /** For jumps and local calls: the target slot, or -1 when it lies outside the program. */
+    private final int[] target;
+    /** Why a slot is {@link #INVALID}; null for valid ones. */
+    private final String[] invalid;
+    private final Helpers helpers;
+    private final long budget;
+    private final boolean big;
+
+    /** A VM without helpers and with the default budget, in the list's byte order (little-endian for plain lists). */
+    public Vm(List<Instruction> program) {
+        this(program, Helpers.NONE);
+    }
+
+    /** A VM with {@code helpers} and the default budget. */
+    public Vm(List<Instruction> program, Helpers helpers) {
+        this(program, program instanceof InstructionList ? ((InstructionList) program).byteOrder() : ByteOrder.LITTLE_ENDIAN,
+                helpers, ConstantResolver.AS_WRITTEN, DEFAULT_BUDGET);
+    }
+
+    /**
+     * @param program  the instructions; an ld_imm64 takes two slots, as in the kernel
+     * @param order    the byte order of the program's memory: decides what {@code le}/{@code be} swap
+     * @param helpers  what {@code call} and {@code callx} reach
+     * @param resolver the values of ld_imm64 with a pseudo source (src 1-6)
+     * @param budget   instructions one run may execute, at least 1
+     */
+    public Vm(List<Instruction> program, ByteOrder order, Helpers helpers, ConstantResolver resolver, long budget) {
+        if (budget < 1)
+            throw new IllegalArgumentException("budget " + budget + " must be at least 1");
+        this.helpers = helpers;
+        this.budget = budget;
+        this.big = order == ByteOrder.BIG_ENDIAN;
+        int n = Instructions.slotCount(program);
+        this.slots = n;
+        // One extra slot past the end holds the fall-off marker, so sequential execution needs no bounds check.
+        op = new int[n + 1];
+        dst = new byte[n + 1];
+        src = new byte[n + 1];
+        off = new short[n + 1];
+        imm = new long[n + 1];
+        target = new int[n + 1];
+        invalid = new String[n + 1];
+        int slot = 0;
+        for (Instruction insn : program) {
+            dst[slot] = (byte) insn.dst();
+            src[slot] = (byte) insn.src();
+            off[slot] = insn.offset();
+            imm[slot] = insn.isLoadImm64() && insn.src() != 0 && insn.src() <= 6 ? resolver.resolve(insn) : insn.constant();
+            String why = check(insn);
+            op[slot] = why != null ? INVALID : internal(insn);
+            invalid[slot] = why;
+            if (insn.isJump() || insn.isLocalCall()) {
+                long t = (long) slot + 1 + (insn.opcode() == Opcodes.JA32_INSN || insn.isLocalCall() ? insn.imm() : insn.offset());
+                target[slot] = t >= 0 && t < n ? (int) t : -1;
+            }
+            if (insn.isLoadImm64())
+                op[++slot] = MID_LDDW;
+            slot++;
+        }
+        op[n] = FELL_OFF;
+        packed = new int[n + 1];
+        for (int k = 0; k <= n; k++)
+            packed[k] = op[k] | (dst[k] & 0xf) << 16 | (src[k] & 0xf) << 20;
+    }
+
+    /** Decodes {@code code} (raw 8-byte slots in {@code order}) and builds a VM with the default budget. */
+    public static Vm decode(byte[] code, ByteOrder order, Helpers helpers) {
+        return new Vm(Instructions.decode(code, order), order, helpers, ConstantResolver.AS_WRITTEN, DEFAULT_BUDGET);
+    }
+
+    /** Slots in the program. */
+    public int slotCount() {
+        return slots;
+    }
+
+    /**
+     * Runs the program the way conformance runners do: r1 points at a writable copy of
+     * {@code memory} (or is 0 when it is empty), r2 holds its length.
+     */
+    public long run(byte[] memory) {
+        var mem = new Memory(big ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN);
+        var state = new VmState(mem);
+        if (memory.length > 0)
+            state.setRegister(1, mem.map("memory", memory.clone(), true).base());
+        state.setRegister(2, memory.length);
+        return run(state);
+    }
+
+    /**
+     * Runs the program from slot 0 on {@code s}, whose r1-r5 hold the arguments, and
+     * returns r0 at the outermost exit. r10 is set to the top of frame 0.
+     *
+     * @throws VmFault when the program breaks a rule of the emulator kernel
+     */
+    public long run(VmState s) {
+        final int[] packed = this.packed;
+        final short[] off = this.off;
+        final long[] imm = this.imm;
+        final long[] r = s.regs;
+        final Memory mem = s.memory();
+        final int[] returnTo = new int[VmState.MAX_FRAMES];
+        final long[] saved = new long[VmState.MAX_FRAMES * 5];
+        int depth = 0;
+        long left = budget;
+        s.stopped = false;
+        r[10] = s.frame(0).end();
+        int pc = 0;
+        for (;;) {
+            final int i = pc++;
+            if (--left < 0)
+                throw new VmFault(VmFault.Kind.BUDGET, i, "budget of " + budget + " instructions exhausted");
+            final int c = packed[i];
+            final int d = c >>> 16 & 0xf;
+            final int x = c >>> 20;
+            switch (c & 0xffff) {
+                // ---- ALU64
+                case 0x07: r[d] += imm[i]; break;
+                case 0x0f: r[d] += r[x]; break;
+                case 0x17: r[d] -= imm[i]; break;
+                case 0x1f: r[d] -= r[x]; break;
+                case 0x27: r[d] *= imm[i]; break;
+                case 0x2f: r[d] *= r[x]; break;
+                case 0x37: r[d] = divu64(r[d], imm[i]); break;
+                case 0x3f: r[d] = divu64(r[d], r[x]); break;
+                case 0x47: r[d] |= imm[i]; break;
+                case 0x4f: r[d] |= r[x]; break;
+                case 0x57: r[d] &= imm[i]; break;
+                case 0x5f: r[d] &= r[x]; break;
+                case 0x67: r[d] <<= imm[i]; break;
+                case 0x6f: r[d] <<= r[x]; break;
+                case 0x77: r[d] >>>= imm[i]; break;
+                case 0x7f: r[d] >>>= r[x]; break;
+                case 0x87: r[d] = -r[d]; break;
+                case 0x97: r[d] = modu64(r[d], imm[i]); break;
+                case 0x9f: r[d] = modu64(r[d], r[x]); break;
+                case 0xa7: r[d] ^= imm[i]; break;
+                case 0xaf: r[d] ^= r[x]; break;
+                case 0xb7: r[d] = imm[i]; break;
+                case 0xbf: r[d] = r[x]; break;
+                case 0xc7: r[d] >>= imm[i]; break;
+                case 0xcf: r[d] >>= r[x]; break;
+                case 0xd7: r[d] = swap(r[d], (int) imm[i]); break;
+                case SDIV64_K: r[d] = imm[i] == 0 ? 0 : r[d] / imm[i]; break;
+                case SDIV64_X: r[d] = r[x] == 0 ? 0 : r[d] / r[x]; break;
+                case SMOD64_K: r[d] = imm[i] == 0 ? r[d] : r[d] % imm[i]; break;
+                case SMOD64_X: r[d] = r[x] == 0 ? r[d] : r[d] % r[x]; break;
+                case MOVSX64: r[d] = off[i] == 8 ? (byte) r[x] : off[i] == 16 ? (short) r[x] : (int) r[x]; break;
+                // ---- ALU: the low 32 bits of add, sub, mul and the bitwise operations do not depend on the high ones
+                case 0x04: r[d] = (r[d] + imm[i]) & M32; break;
+                case 0x0c: r[d] = (r[d] + r[x]) & M32; break;
+                case 0x14: r[d] = (r[d] - imm[i]) & M32; break;
+                case 0x1c: r[d] = (r[d] - r[x]) & M32; break;
+                case 0x24: r[d] = (r[d] * imm[i]) & M32; break;
+                case 0x2c: r[d] = (r[d] * r[x]) & M32; break;
+                case 0x34: r[d] = divu32(r[d], imm[i]); break;
+                case 0x3c: r[d] = divu32(r[d], r[x]); break;
+                case 0x44: r[d] = (r[d] | imm[i]) & M32; break;
+                case 0x4c: r[d] = (r[d] | r[x]) & M32; break;
+                case 0x54: r[d] = (r[d] & imm[i]) & M32; break;
+                case 0x5c: r[d] = (r[d] & r[x]) & M32; break;
+                case 0x64: r[d] = ((int) r[d] << imm[i]) & M32; break;
+                case 0x6c: r[d] = ((int) r[d] << r[x]) & M32; break;
+                case 0x74: r[d] = ((int) r[d] >>> imm[i]) & M32; break;
+                case 0x7c: r[d] = ((int) r[d] >>> r[x]) & M32; break;
+                case 0x84: r[d] = -r[d] & M32; break;
+                case 0x94: r[d] = modu32(r[d], imm[i]); break;
+                case 0x9c: r[d] = modu32(r[d], r[x]); break;
+                case 0xa4: r[d] = (r[d] ^ imm[i]) & M32; break;
+                case 0xac: r[d] = (r[d] ^ r[x]) & M32; break;
+                case 0xb4: r[d] = imm[i] & M32; break;
+                case 0xbc: r[d] = r[x] & M32; break;
+                case 0xc4: r[d] = ((int) r[d] >> imm[i]) & M32; break;
+                case 0xcc: r[d] = ((int) r[d] >> r[x]) & M32; break;
+                case 0xd4: r[d] = big ? swap(r[d], (int) imm[i]) : truncate(r[d], (int) imm[i]); break;
+                case 0xdc: r[d] = big ? truncate(r[d], (int) imm[i]) : swap(r[d], (int) imm[i]); break;
+                case SDIV32_K: r[d] = sdiv32(r[d], imm[i]); break;
+                case SDIV32_X: r[d] = sdiv32(r[d], r[x]); break;
+                case SMOD32_K: r[d] = smod32(r[d], imm[i]); break;
+                case SMOD32_X: r[d] = smod32(r[d], r[x]); break;
+                case MOVSX32: r[d] = (off[i] == 8 ? (byte) r[x] : (short) r[x]) & M32; break;
+                // ---- JMP
+                case 0x05: pc = jump(i); break;
+                case 0x15: if (r[d] == imm[i]) pc = jump(i); break;
+                case 0x1d: if (r[d] == r[x]) pc = jump(i); break;
+                case 0x25: if (Long.compareUnsigned(r[d], imm[i]) > 0) pc = jump(i); break;
+                case 0x2d: if (Long.compareUnsigned(r[d], r[x]) > 0) pc = jump(i); break;
+                case 0x35: if (Long.compareUnsigned(r[d], imm[i]) >= 0) pc = jump(i); break;
+                case 0x3d: if (Long.compareUnsigned(r[d], r[x]) >= 0) pc = jump(i); break;
+                case 0x45: if ((r[d] & imm[i]) != 0) pc = jump(i); break;
+                case 0x4d: if ((r[d] & r[x]) != 0) pc = jump(i); break;
+                case 0x55: if (r[d] != imm[i]) pc = jump(i); break;
+                case 0x5d: if (r[d] != r[x]) pc = jump(i); break;
+                case 0x65: if (r[d] > imm[i]) pc = jump(i); break;
+                case 0x6d: if (r[d] > r[x]) pc = jump(i); break;
+                case 0x75: if (r[d] >= imm[i]) pc = jump(i); break;
+                case 0x7d: if (r[d] >= r[x]) pc = jump(i); break;
+                case 0xa5: if (Long.compareUnsigned(r[d], imm[i]) < 0) pc = jump(i); break;
+                case 0xad: if (Long.compareUnsigned(r[d], r[x]) < 0) pc = jump(i); break;
+                case 0xb5: if (Long.compareUnsigned(r[d], imm[i]) <= 0) pc = jump(i); break;
+                case 0xbd: if (Long.compareUnsigned(r[d], r[x]) <= 0) pc = jump(i); break;
+                case 0xc5: if (r[d] < imm[i]) pc = jump(i); break;
+                case 0xcd: if (r[d] < r[x]) pc = jump(i); break;
+                case 0xd5: if (r[d] <= imm[i]) pc = jump(i); break;
+                case 0xdd: if (r[d] <= r[x]) pc = jump(i); break;
+                // ---- JMP32
+                case 0x06: pc = jump(i); break;
+                case 0x16: if ((int) r[d] == (int) imm[i]) pc = jump(i); break;
+                case 0x1e: if ((int) r[d] == (int) r[x]) pc = jump(i); break;
+                case 0x26: if (Integer.compareUnsigned((int) r[d], (int) imm[i]) > 0) pc = jump(i); break;
+                case 0x2e: if (Integer.compareUnsigned((int) r[d], (int) r[x]) > 0) pc = jump(i); break;
+                case 0x36: if (Integer.compareUnsigned((int) r[d], (int) imm[i]) >= 0) pc = jump(i); break;
+                case 0x3e: if (Integer.compareUnsigned((int) r[d], (int) r[x]) >= 0) pc = jump(i); break;
+                case 0x46: if (((int) r[d] & (int) imm[i]) != 0) pc = jump(i); break;
+                case 0x4e: if (((int) r[d] & (int) r[x]) != 0) pc = jump(i); break;
+                case 0x56: if ((int) r[d] != (int) imm[i]) pc = jump(i); break;
+                case 0x5e: if ((int) r[d] != (int) r[x]) pc = jump(i); break;
+                case 0x66: if ((int) r[d] > (int) imm[i]) pc = jump(i); break;
+                case 0x6e: if ((int) r[d] > (int) r[x]) pc = jump(i); break;
+                case 0x76: if ((int) r[d] >= (int) imm[i]) pc = jump(i); break;
+                case 0x7e: if ((int) r[d] >= (int) r[x]) pc = jump(i); break;
+                case 0xa6: if (Integer.compareUnsigned((int) r[d], (int) imm[i]) < 0) pc = jump(i); break;
+                case 0xae: if (Integer.compareUnsigned((int) r[d], (int) r[x]) < 0) pc = jump(i); break;
+                case 0xb6: if (Integer.compareUnsigned((int) r[d], (int) imm[i]) <= 0) pc = jump(i); break;
+                case 0xbe: if (Integer.compareUnsigned((int) r[d], (int) r[x]) <= 0) pc = jump(i); break;
+                case 0xc6: if ((int) r[d] < (int) imm[i]) pc = jump(i); break;
+                case 0xce: if ((int) r[d] < (int) r[x]) pc = jump(i); break;
+                case 0xd6: if ((int) r[d] <= (int) imm[i]) pc = jump(i); break;
+                case 0xde: if ((int) r[d] <= (int) r[x]) pc = jump(i); break;
+                // ---- calls and exit
+                case 0x85:
+                case 0x8d:
+                    s.slot = i;
+                    r[0] = helpers.call((c & 0xffff) == 0x85 ? (int) imm[i] : (int) r[d], r[1], r[2], r[3], r[4], r[5], s);
+                    if (s.stopped)
+                        return s.stopValue;
+                    break;
+                case LOCAL_CALL:
+                    if (depth + 1 >= VmState.MAX_FRAMES)
+                        throw new VmFault(VmFault.Kind.CALL_DEPTH, i, "call depth exceeds " + VmState.MAX_FRAMES + " frames");
+                    returnTo[depth] = pc;
+                    System.arraycopy(r, 6, saved, depth * 5, 5);
+                    pc = jump(i);
+                    depth++;
+                    r[10] = s.frame(depth).end();
+                    break;
+                case 0x95:
+                    if (depth == 0)
+                        return r[0];
+                    depth--;
+                    System.arraycopy(saved, depth * 5, r, 6, 5);
+                    pc = returnTo[depth];
+                    break;
+                // ---- loads and stores
+                case 0x18: r[d] = imm[i]; pc++; break;
+                case 0x61: r[d] = mem.load4(r[x] + off[i], i, x, off[i]); break;
+                case 0x69: r[d] = mem.load2(r[x] + off[i], i, x, off[i]); break;
+                case 0x71: r[d] = mem.load1(r[x] + off[i], i, x, off[i]); break;
+                case 0x79: r[d] = mem.load8(r[x] + off[i], i, x, off[i]); break;
+                case 0x81: r[d] = (int) mem.load4(r[x] + off[i], i, x, off[i]); break;
+                case 0x89: r[d] = (short) mem.load2(r[x] + off[i], i, x, off[i]); break;
+                case 0x91: r[d] = (byte) mem.load1(r[x] + off[i], i, x, off[i]); break;
+                case 0x62: mem.store4(r[d] + off[i], imm[i], i, d, off[i]); break;
+                case 0x6a: mem.store2(r[d] + off[i], imm[i], i, d, off[i]); break;
+                case 0x72: mem.store1(r[d] + off[i], imm[i], i, d, off[i]); break;
+                case 0x7a: mem.store8(r[d] + off[i], imm[i], i, d, off[i]); break;
+                case 0x63: mem.store4(r[d] + off[i], r[x], i, d, off[i]); break;
+                case 0x6b: mem.store2(r[d] + off[i], r[x], i, d, off[i]); break;
+                case 0x73: mem.store1(r[d] + off[i], r[x], i, d, off[i]); break;
+                case 0x7b: mem.store8(r[d] + off[i], r[x], i, d, off[i]); break;
+                case 0xc3: atomic(i, 4, r, mem); break;
+                case 0xdb: atomic(i, 8, r, mem); break;
+                case 0xcb: atomic(i, 2, r, mem); break;
+                case 0xd3: atomic(i, 1, r, mem); break;
+                case 0x20: if (!legacyLoad(s, imm[i], 4)) return 0; break;
+                case 0x28: if (!legacyLoad(s, imm[i], 2)) return 0; break;
+                case 0x30: if (!legacyLoad(s, imm[i], 1)) return 0; break;
+                case 0x40: if (!legacyLoad(s, (int) r[x] + imm[i], 4)) return 0; break;
+                case 0x48: if (!legacyLoad(s, (int) r[x] + imm[i], 2)) return 0; break;
+                case 0x50: if (!legacyLoad(s, (int) r[x] + imm[i], 1)) return 0; break;
+                // ---- markers
+                case MID_LDDW:
+                    throw new VmFault(VmFault.Kind.BAD_JUMP, i, "jumped into the second half of the ld_imm64 at slot " + (i - 1));
+                case FELL_OFF:
+                    throw new VmFault(VmFault.Kind.FELL_OFF, i - 1, "execution ran past the last instruction (no exit)");
+                default:
+                    throw new VmFault(VmFault.Kind.INVALID_INSTRUCTION, i, invalid[i]);
+            }
+        }
+    }
+
+    /** The target of the jump or call at {@code i}, checked when it is taken. */
+    private int jump(int i) {
+        int t = target[i];
+        if (t < 0) {
+            long to = (long) i + 1 + (op[i] == 0x06 || op[i] == LOCAL_CALL ? (int) imm[i] : off[i]);
+            throw new VmFault(VmFault.Kind.BAD_JUMP, i,
+                    String.format("%s to slot %d is outside the program (slots 0-%d)", op[i] == LOCAL_CALL ? "call" : "jump", to, slots - 1));
+        }
+        return t;
+    }
+
+    private static long divu64(long a, long b) {
+        return b == 0 ? 0 : Long.divideUnsigned(a, b);
+    }
+
+    /** RFC 9669: modulo by zero leaves dst unchanged. */
+    private static long modu64(long a, long b) {
+        return b == 0 ? a : Long.remainderUnsigned(a, b);
+    }
+
+    private static long divu32(long a, long b) {
+        return (int) b == 0 ? 0 : Integer.divideUnsigned((int) a, (int) b) & M32;
+    }
+
+    /** RFC 9669: modulo by zero keeps dst, and the 32-bit class zeroes its upper half. */
+    private static long modu32(long a, long b) {
+        return (int) b == 0 ? a & M32 : Integer.remainderUnsigned((int) a, (int) b) & M32;
+    }
+
+    // Java's int division does not trap on INT_MIN / -1 (it gives INT_MIN, as the kernel), and
+    // INT_MIN % -1 is 0, as the kernel; so only division by zero needs a rule.
+    private static long sdiv32(long a, long b) {
+        return (int) b == 0 ? 0 : ((int) a / (int) b) & M32;
+    }
+
+    private static long smod32(long a, long b) {
+        return (int) b == 0 ? a & M32 : ((int) a % (int) b) & M32;
+    }
+
+    /** Byte swap of the low {@code bits} bits, the rest zeroed. */
+    private static long swap(long v, int bits) {
+        return bits == 16 ? Short.reverseBytes((short) v) & 0xffffL
+                : bits == 32 ? Integer.reverseBytes((int) v) & M32
+                : Long.reverseBytes(v);
+    }
+
+    /** The conversion that matches the memory's order: no swap, only truncation to {@code bits}. */
+    private static long truncate(long v, int bits) {
+        return bits == 16 ? v & 0xffffL : bits == 32 ? v & M32 : v;
+    }
+
+    /** The read-modify-write operations of STX|ATOMIC; the VM runs on one thread, so no lock is needed. */
+    private void atomic(int i, int size, long[] r, Memory mem) {
+        int d = dst[i];
+        int x = src[i];
+        int o = off[i];
+        int kind = (int) imm[i];
+        if (kind == Opcodes.LOAD_ACQ) {
+            r[d] = mem.load(r[x] + o, size, i, x, o);
+            return;
+        }
+        long address = r[d] + o;
+        if (kind == Opcodes.STORE_REL) {
+            mem.store(address, size, r[x], i, d, o);
+            return;
+        }
+        long old = mem.load(address, size, i, d, o);
+        long mask = size == 8 ? -1L : M32;
+        switch (kind) {
+            case Opcodes.XCHG:
+                mem.store(address, size, r[x], i, d, o);
+                r[x] = old;
+                return;
+            case Opcodes.CMPXCHG:
+                if (((r[0] ^ old) & mask) == 0)
+                    mem.store(address, size, r[x], i, d, o);
+                r[0] = old;
+                return;
+            default:
+                break;
+        }
+        long value;
+        switch (kind & ~Opcodes.FETCH) {
+            case Opcodes.ADD: value = old + r[x]; break;
+            case Opcodes.OR: value = old | r[x]; break;
+            case Opcodes.AND: value = old & r[x]; break;
+            default: value = old ^ r[x]; break; // XOR: check() allowed nothing else
+        }
+        mem.store(address, size, value, i, d, o);
+        if ((kind & Opcodes.FETCH) != 0)
+            r[x] = old;
+    }
+
+    /**
+     * ld_abs/ld_ind: r0 = the big-endian value at {@code offset} in the packet. Like the
+     * kernel, an offset outside the packet ends the program with r0 = 0 (returns false).
+     */
+    private static boolean legacyLoad(VmState s, long offset, int size) {
+        Region p = s.packet();
+        if (p == null || offset < 0 || offset > p.size() - size)
+            return false;
+        byte[] b = p.bytes();
+        long v = 0;
+        for (int k = 0; k < size; k++)
+            v = v << 8 | (b[(int) offset + k] & 0xff);
+        s.regs[0] = v;
+        return true;
+    }
+
+    // ---- decoding
+
+    /** The operation the run loop switches on, for a valid instruction. */
+    private static int internal(Instruction insn) {
+        int code = insn.opcode();
+        int op = Opcodes.operation(code);
+        boolean x = Opcodes.source(code) == Opcodes.X;
+        switch (Opcodes.instructionClass(code)) {
+            case Opcodes.ALU64:
+                if ((op == Opcodes.DIV || op == Opcodes.MOD) && insn.offset() == 1)
+                    return op == Opcodes.DIV ? (x ? SDIV64_X : SDIV64_K) : (x ? SMOD64_X : SMOD64_K);
+                if (op == Opcodes.MOV && x && insn.offset() != 0)
+                    return MOVSX64;
+                return code;
+            case Opcodes.ALU:
+                if ((op == Opcodes.DIV || op == Opcodes.MOD) && insn.offset() == 1)
+                    return op == Opcodes.DIV ? (x ? SDIV32_X : SDIV32_K) : (x ? SMOD32_X : SMOD32_K);
+                if (op == Opcodes.MOV && x && insn.offset() != 0)
+                    return MOVSX32;
+                return code;
+            default:
+                return insn.isLocalCall() ? LOCAL_CALL : code;
+        }
+    }
+
+    /** Why the VM will not execute {@code insn}, or null when it will. */
+    static String check(Instruction insn) {
+        int code = insn.opcode();
+        int d = insn.dst();
+        int s = insn.src();
+        int o = insn.offset();
+        int op = Opcodes.operation(code);
+        boolean x = Opcodes.source(code) == Opcodes.X;
+        String bad = String.format("invalid instruction: opcode 0x%02x", code);
+        if (d > 10)
+            return String.format("invalid dst register r%d in opcode 0x%02x", d, code);
+        switch (Opcodes.instructionClass(code)) {
+            case Opcodes.ALU:
+            case Opcodes.ALU64: {
+                boolean is64 = Opcodes.instructionClass(code) == Opcodes.ALU64;
+                if (x && s > 10 && op != Opcodes.END)
+                    return String.format("invalid src register r%d in opcode 0x%02x", s, code);
+                switch (op) {
+                    case 0xe0:
+                    case 0xf0:
+                        return bad;
+                    case Opcodes.NEG:
+                        return x ? bad : null;
+                    case Opcodes.DIV:
+                    case Opcodes.MOD:
+                        return o == 0 || o == 1 ? null : bad + String.format(" with offset %d (0 unsigned, 1 signed)", o);
+                    case Opcodes.MOV:
+                        if (!x)
+                            return o == 0 ? null : bad + " with offset " + o;
+                        return o == 0 || o == 8 || o == 16 || (is64 && o == 32) ? null
+                                : bad + String.format(" with offset %d (movsx takes 8, 16%s)", o, is64 ? " or 32" : "");
+                    case Opcodes.END: {
+                        if (is64 && x)
+                            return bad;
+                        int bits = insn.imm();
+                        return bits == 16 || bits == 32 || bits == 64 ? null
+                                : bad + " with width " + bits + " (byte swaps take 16, 32 or 64)";
+                    }
+                    default:
+                        return null;
+                }
+            }
+            case Opcodes.JMP:
+            case Opcodes.JMP32: {
+                boolean jmp32 = Opcodes.instructionClass(code) == Opcodes.JMP32;
+                if (x && s > 10 && op != Opcodes.CALL)
+                    return String.format("invalid src register r%d in opcode 0x%02x", s, code);
+                switch (op) {
+                    case Opcodes.JA:
+                        return x ? bad : null;
+                    case Opcodes.CALL:
+                        if (jmp32)
+                            return bad;
+                        if (x || s == 0 || s == Opcodes.PSEUDO_CALL)
+                            return null;
+                        return s == Opcodes.PSEUDO_KFUNC_CALL ? "kfunc calls are not supported by the emulator"
+                                : bad + " with src " + s;
+                    case Opcodes.EXIT:
+                        return jmp32 || x ? bad : null;
+                    case Opcodes.JCOND:
+                    case 0xf0:
+                        return jmp32 || x ? bad : "may_goto is not supported by the emulator";
+                    default:
+                        return null;
+                }
+            }
+            case Opcodes.LD:
+                if (code == Opcodes.LD_IMM64)
+                    return s <= 6 ? null : bad + " (ld_imm64) with unknown pseudo source " + s;
+                if ((Opcodes.mode(code) == Opcodes.ABS || Opcodes.mode(code) == Opcodes.IND) && Opcodes.size(code) != Opcodes.DW)
+                    return Opcodes.mode(code) == Opcodes.IND && s > 10
+                            ? String.format("invalid src register r%d in opcode 0x%02x", s, code) : null;
+                return bad;
+            case Opcodes.LDX:
+                if (s > 10)
+                    return String.format("invalid src register r%d in opcode 0x%02x", s, code);
+                return Opcodes.mode(code) == Opcodes.MEM || (Opcodes.mode(code) == Opcodes.MEMSX && Opcodes.size(code) != Opcodes.DW)
+                        ? null : bad;
+            case Opcodes.ST:
+                return Opcodes.mode(code) == Opcodes.MEM ? null : bad;
+            default: // STX
+                if (s > 10)
+                    return String.format("invalid src register r%d in opcode 0x%02x", s, code);
+                if (Opcodes.mode(code) == Opcodes.MEM)
+                    return null;
+                if (Opcodes.mode(code) != Opcodes.ATOMIC)
+                    return bad;
+                int kind = insn.imm();
+                if (kind == Opcodes.LOAD_ACQ || kind == Opcodes.STORE_REL)
+                    return null;
+                if (Opcodes.size(code) != Opcodes.W && Opcodes.size(code) != Opcodes.DW)
+                    return bad + String.format(" with atomic operation 0x%x", kind);
+                switch (kind) {
+                    case Opcodes.ADD: case Opcodes.ADD | Opcodes.FETCH:
+                    case Opcodes.OR: case Opcodes.OR | Opcodes.FETCH:
+                    case Opcodes.AND: case Opcodes.AND | Opcodes.FETCH:
+                    case Opcodes.XOR: case Opcodes.XOR | Opcodes.FETCH:
+                    case Opcodes.XCHG:
+                    case Opcodes.CMPXCHG:
+                        return null;
+                    default:
+                        return bad + String.format(" with unknown atomic operation 0x%x", kind);
+                }
+        }
+    }
+}
