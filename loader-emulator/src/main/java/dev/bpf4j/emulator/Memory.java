@@ -80,6 +80,20 @@ public final class Memory {
         return r;
     }
 
+    /**
+     * Replaces {@code old} by a region of the same name and permissions at the same base
+     * address, backed by {@code bytes}: a packet buffer reused across test runs without
+     * using up region slots. Pointers into the old region now reach the new bytes.
+     */
+    public Region remap(Region old, byte[] bytes) {
+        int i = (int) (old.base() >>> REGION_SHIFT);
+        if (i >= next || table[i] != old)
+            throw new IllegalArgumentException("not a mapped region: " + old);
+        Region r = new Region(old.name(), old.base(), bytes, old.writable());
+        table[i] = r;
+        return r;
+    }
+
     /** Removes a region; later accesses to its addresses fault. */
     public void unmap(Region region) {
         int i = (int) (region.base() >>> REGION_SHIFT);
