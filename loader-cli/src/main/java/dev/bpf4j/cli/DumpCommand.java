@@ -3,8 +3,6 @@ package dev.bpf4j.cli;
 import dev.bpf4j.asm.Disassembler;
 import dev.bpf4j.asm.Instruction;
 import dev.bpf4j.asm.Reference;
-import dev.bpf4j.loader.KernelConfig;
-import dev.bpf4j.loader.LinkOptions;
 import dev.bpf4j.loader.LinkedProgram;
 import dev.bpf4j.loader.Linker;
 import dev.bpf4j.loader.LoadPlan;
@@ -13,6 +11,7 @@ import dev.bpf4j.loader.ObjectSpec;
 import dev.bpf4j.loader.ProgramSpec;
 import dev.bpf4j.loader.SpecReader;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -44,11 +43,8 @@ final class DumpCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print {\"programs\":[...],\"maps\":[...]} with one [code,dst,src,off,imm(,map)] array per instruction slot")
     boolean json;
 
-    @Option(names = "--kconfig", paramLabel = "FILE", description = "kernel config for __kconfig externs (default: the running kernel's)")
-    Path kconfig;
-
-    @Option(names = "--kernel-version", paramLabel = "A.B.C", description = "LINUX_KERNEL_VERSION (default: the running kernel's)")
-    String kernelVersion;
+    @Mixin
+    LinkOptionsMixin link;
 
     @Spec
     picocli.CommandLine.Model.CommandSpec command;
@@ -63,7 +59,7 @@ final class DumpCommand implements Callable<Integer> {
         List<Listing> all = new ArrayList<>();
         List<MapSpec> maps = spec.maps();
         if (relocated) {
-            LoadPlan plan = Linker.link(spec, options());
+            LoadPlan plan = Linker.link(spec, link.toLinkOptions());
             for (LinkedProgram p : plan.programs())
                 all.add(new Listing(p.spec(), p.instructions(), p.subprograms(), false));
             maps = plan.maps();
@@ -85,23 +81,6 @@ final class DumpCommand implements Callable<Integer> {
             text(out, selected);
         out.flush();
         return 0;
-    }
-
-    private LinkOptions options() {
-        if (kconfig == null && kernelVersion == null)
-            return LinkOptions.defaults();
-        int version = kernelVersion == null ? KernelConfig.system().kernelVersion() : parseVersion(kernelVersion);
-        return new LinkOptions(kconfig == null ? KernelConfig.parse("", version) : KernelConfig.of(kconfig, version));
-    }
-
-    private static int parseVersion(String text) {
-        String[] parts = text.split("\\.");
-        try {
-            return KernelConfig.version(Integer.parseInt(parts[0]), parts.length > 1 ? Integer.parseInt(parts[1]) : 0,
-                    parts.length > 2 ? Integer.parseInt(parts[2]) : 0);
-        } catch (NumberFormatException e) {
-            throw new Main.UsageException("--kernel-version: '" + text + "' is not A.B.C");
-        }
     }
 
     private static void text(PrintWriter out, List<Listing> listings) {

@@ -2,14 +2,12 @@ package dev.bpf4j.cli;
 
 import dev.bpf4j.emulator.Verifier;
 import dev.bpf4j.emulator.VerifierResult;
-import dev.bpf4j.loader.KernelConfig;
-import dev.bpf4j.loader.LinkOptions;
 import dev.bpf4j.loader.LinkedProgram;
 import dev.bpf4j.loader.Linker;
 import dev.bpf4j.loader.LoadPlan;
 import dev.bpf4j.loader.SpecReader;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -29,18 +27,15 @@ final class VerifyCommand implements Callable<Integer> {
     @Parameters(paramLabel = "FILE", description = "BPF ELF object")
     Path file;
 
-    @Option(names = "--kconfig", paramLabel = "FILE", description = "kernel config for __kconfig externs (default: the running kernel's)")
-    Path kconfig;
-
-    @Option(names = "--kernel-version", paramLabel = "A.B.C", description = "LINUX_KERNEL_VERSION (default: the running kernel's)")
-    String kernelVersion;
+    @Mixin
+    LinkOptionsMixin link;
 
     @Spec
     picocli.CommandLine.Model.CommandSpec command;
 
     @Override
     public Integer call() throws Exception {
-        LoadPlan plan = Linker.link(SpecReader.read(file), options());
+        LoadPlan plan = Linker.link(SpecReader.read(file), link.toLinkOptions());
         PrintWriter out = command.commandLine().getOut();
         boolean rejected = false;
         for (LinkedProgram p : plan.programs()) {
@@ -57,20 +52,4 @@ final class VerifyCommand implements Callable<Integer> {
         return rejected ? 1 : 0;
     }
 
-    private LinkOptions options() {
-        if (kconfig == null && kernelVersion == null)
-            return LinkOptions.defaults();
-        int version = kernelVersion == null ? KernelConfig.system().kernelVersion() : parseVersion(kernelVersion);
-        return new LinkOptions(kconfig == null ? KernelConfig.parse("", version) : KernelConfig.of(kconfig, version));
-    }
-
-    private static int parseVersion(String text) {
-        String[] parts = text.split("\\.");
-        try {
-            return KernelConfig.version(Integer.parseInt(parts[0]), parts.length > 1 ? Integer.parseInt(parts[1]) : 0,
-                    parts.length > 2 ? Integer.parseInt(parts[2]) : 0);
-        } catch (NumberFormatException e) {
-            throw new Main.UsageException("--kernel-version: '" + text + "' is not A.B.C");
-        }
-    }
 }
