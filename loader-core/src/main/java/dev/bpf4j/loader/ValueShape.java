@@ -52,7 +52,9 @@ sealed interface ValueShape permits ValueShape.Int, ValueShape.Enumeration, Valu
     byte[] fromLong(long value, ByteOrder order, Where where);
 
     /** {@code set(String)}: like {@link #parse}, except that a char array takes the string as it is. */
-    byte[] fromString(String value, ByteOrder order, Where where);
+    default byte[] fromString(String value, ByteOrder order, Where where) {
+        return parse(value, order, where);
+    }
 
     /** The command line's syntax (see {@link ObjectTemplate.Variable#parse}). */
     byte[] parse(String text, ByteOrder order, Where where);
@@ -119,11 +121,6 @@ sealed interface ValueShape permits ValueShape.Int, ValueShape.Enumeration, Valu
         }
 
         @Override
-        public byte[] fromString(String value, ByteOrder order, Where where) {
-            return parse(value, order, where);
-        }
-
-        @Override
         public byte[] parse(String text, ByteOrder order, Where where) {
             String t = text.strip();
             if (t.startsWith(HEX_PREFIX))
@@ -184,11 +181,6 @@ sealed interface ValueShape permits ValueShape.Int, ValueShape.Enumeration, Valu
             if (size < 8)
                 checkRange(BigInteger.valueOf(value), Long.toString(value), where);
             return write(value, size, order);
-        }
-
-        @Override
-        public byte[] fromString(String value, ByteOrder order, Where where) {
-            return parse(value, order, where);
         }
 
         @Override
@@ -344,11 +336,6 @@ sealed interface ValueShape permits ValueShape.Int, ValueShape.Enumeration, Valu
         public byte[] fromLong(long value, ByteOrder order, Where where) {
             throw where.fail("'%s' is %s: set it with its bytes (0x0102... or hex:0102...), not the number %d",
                     where.variable(), label, value);
-        }
-
-        @Override
-        public byte[] fromString(String value, ByteOrder order, Where where) {
-            return parse(value, order, where);
         }
 
         @Override

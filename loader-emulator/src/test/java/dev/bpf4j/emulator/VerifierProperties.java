@@ -26,31 +26,10 @@ import net.jqwik.api.statistics.Statistics;
  * the verifier claims to rule out (invalid instructions, bad jumps, falling off the end).
  */
 class VerifierProperties {
-    private static final List<Integer> VALID = validOpcodes();
-
-    private static List<Integer> validOpcodes() {
-        var out = new ArrayList<Integer>();
-        for (int code = 0; code < 256; code++)
-            if (Vm.check(Instruction.of(code, 0, 0, 0, 32)) == null || Vm.check(Instruction.of(code, 0, 1, 0, 32)) == null)
-                out.add(code);
-        return List.copyOf(out);
-    }
-
     /** Anything, valid or not. */
     @Provide
     Arbitrary<List<Instruction>> programs() {
-        Arbitrary<Integer> opcode = Arbitraries.frequencyOf(
-                Tuple.of(4, Arbitraries.of(VALID)), Tuple.of(1, Arbitraries.integers().between(0, 255)));
-        Arbitrary<Integer> reg = Arbitraries.frequencyOf(
-                Tuple.of(6, Arbitraries.integers().between(0, 10)), Tuple.of(1, Arbitraries.integers().between(0, 15)));
-        Arbitrary<Integer> off = Arbitraries.oneOf(Arbitraries.integers().between(-20, 20),
-                Arbitraries.of(0, 1, 8, 16, 32, -8, -512), Arbitraries.integers().between(Short.MIN_VALUE, Short.MAX_VALUE));
-        Arbitrary<Integer> imm = Arbitraries.oneOf(Arbitraries.integers().between(-20, 70),
-                Arbitraries.of(0, 1, -1, 5, 16, 32, 64, 0x100, 0x110, Integer.MIN_VALUE), Arbitraries.integers());
-        Arbitrary<Instruction> insn = Combinators.combine(opcode, reg, reg, off, imm, Arbitraries.longs()).as((code, d, s, o, k, w) ->
-                code == Opcodes.LD_IMM64 ? new Instruction(code, d, s & 7, (short) (int) o, w, null)
-                        : Instruction.of(code, d, s, o, k));
-        return insn.list().ofMinSize(0).ofMaxSize(64).filter(l -> Instructions.slotCount(l) <= 64);
+        return RandomPrograms.instructions(0);
     }
 
     /**
