@@ -84,6 +84,31 @@ class KconfigResolutionTest {
     }
 
     @Test
+    void aLineWithoutAValueIsRejected() {
+        assertRejected("CONFIG_BPF_SYSCALL=\n", "failed to parse 'CONFIG_BPF_SYSCALL=': no value");
+    }
+
+    @Test
+    void anUnreadableConfigFileIsAClearError() {
+        ObjectSpec spec = SpecReader.read("kconfig.o", TestObjects.object("kconfig", Target.BPFEL));
+        Path missing = Path.of("/nonexistent/config-for-bpf4j.gz");
+        String m = assertThrows(LinkException.class, () -> Linker.link(spec, new LinkOptions(KernelConfig.of(missing, VERSION)))).getMessage();
+        assertTrue(m.contains("failed to read /nonexistent/config-for-bpf4j.gz"), m);
+    }
+
+    @Test
+    void anUnknownStrongLinuxExternIsRejected() {
+        // Renamed in the symbol table and in BTF alike: a LINUX_ name libbpf does not provide.
+        byte[] bytes = new dev.bpf4j.elf.ObjectPatcher("kconfig.o", TestObjects.object("kconfig", Target.BPFEL))
+                .replace(".strtab", "LINUX_KERNEL_VERSION\0", "LINUX_KERNEL_VERSIOX\0")
+                .replace(".BTF", "LINUX_KERNEL_VERSION\0", "LINUX_KERNEL_VERSIOX\0").bytes();
+        ObjectSpec spec = SpecReader.read("kconfig.o", bytes);
+        String m = assertThrows(LinkException.class,
+                () -> Linker.link(spec, new LinkOptions(KernelConfig.parse("CONFIG_BPF_SYSCALL=y\n", VERSION)))).getMessage();
+        assertTrue(m.contains("extern (kcfg) 'LINUX_KERNEL_VERSIOX': unrecognized virtual extern"), m);
+    }
+
+    @Test
     void signedIntegersAcceptNegativeValuesThatFit() {
         ByteBuffer b = kconfig(Target.BPFEL, "CONFIG_BPF_SYSCALL=y\nCONFIG_HZ=-5\n");
         assertEquals(-5, b.getInt(12));

@@ -63,6 +63,19 @@ class MalformedObjectTest {
     }
 
     @Test
+    void btfMapWithValuesNotLast() {
+        // counts' members are type, max_entries, key, value: rename max_entries to values.
+        assertRejected("maps_btf", patcher("maps_btf").replace(".BTF", "max_entries\0", "values\0\0\0\0\0\0").bytes(),
+                "map '", "'values' member should be last");
+    }
+
+    @Test
+    void btfMapVariableWithoutItsElfSymbol() {
+        assertRejected("maps_btf", patcher("maps_btf").replace(".strtab", "counts\0", "countz\0").bytes(),
+                "sec '.maps'", "failed to find ELF symbol for VAR");
+    }
+
+    @Test
     void legacyMapOfUnknownType() {
         ObjectPatcher p = patcher("legacy_maps_iproute2");
         assertRejected("legacy_maps_iproute2", p.u32(p.section("maps").offset(), 0x7777).bytes(),
