@@ -39,7 +39,7 @@ final class VerifyCommand implements Callable<Integer> {
         PrintWriter out = command.commandLine().getOut();
         boolean rejected = false;
         for (LinkedProgram p : plan.programs()) {
-            VerifierResult r = Verifier.verify(p.instructions(), p.spec().type());
+            VerifierResult r = Verifier.verify(p.instructions(), p.spec().type(), p.spec().expectedAttachType());
             if (r.ok()) {
                 out.printf("%s: ok (%d insns)%n", p.name(), r.slots());
             } else {

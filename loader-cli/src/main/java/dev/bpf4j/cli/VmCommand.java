@@ -8,7 +8,6 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.util.HexFormat;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -56,8 +55,8 @@ final class VmCommand {
                 if (code == null)
                     throw new Main.UsageException("vm exec: no program on standard input");
             }
-            byte[] bytes = hex(code, "program");
-            byte[] mem = hex(memory, "memory");
+            byte[] bytes = Hex.parse(code, "vm exec: the program");
+            byte[] mem = Hex.parse(memory, "vm exec: the memory");
             if (budget < 1)
                 throw new Main.UsageException("vm exec: --budget must be at least 1");
             try {
@@ -69,17 +68,6 @@ final class VmCommand {
                 command.commandLine().getErr().println("bpf4j: vm exec: " + e.getMessage());
                 return 1;
             }
-        }
-
-        private static byte[] hex(String text, String what) {
-            String digits = text.replaceAll("\\s+", "");
-            if (digits.length() % 2 != 0 || !digits.matches("[0-9a-fA-F]*"))
-                throw new Main.UsageException("vm exec: the " + what + " is not hex bytes: '" + abbreviate(text) + "'");
-            return HexFormat.of().parseHex(digits);
-        }
-
-        private static String abbreviate(String s) {
-            return s.length() <= 40 ? s : s.substring(0, 40) + "...";
         }
     }
 }

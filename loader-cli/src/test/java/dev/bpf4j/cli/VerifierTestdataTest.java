@@ -36,12 +36,23 @@ class VerifierTestdataTest {
      */
     private static final String KNOWN = "selftests/test_core_extern.o handle_sys_enter";
 
+    /**
+     * The emulator has no timers (bpf_timer_*: a callback fired later from softirq context),
+     * so the verifier refuses timer.o's programs that use them, naming the helper, as a
+     * program calling any helper the emulator lacks is refused.
+     */
+    private static final String NO_TIMERS = "selftests/timer.o";
+
     private static int verifyAll(String label, byte[] object, List<String> failures) throws Exception {
         LoadPlan plan = Linker.link(SpecReader.read(label, object), OPTIONS);
         for (LinkedProgram p : plan.programs()) {
-            VerifierResult r = Verifier.verify(p.instructions(), p.spec().type());
+            VerifierResult r = Verifier.verify(p.instructions(), p.spec().type(), p.spec().expectedAttachType());
             if ((label + " " + p.name()).equals(KNOWN)) {
                 assertEquals("invalid func unknown#999", r.message(), r.log());
+                continue;
+            }
+            if (label.equals(NO_TIMERS) && !r.ok()) {
+                assertTrue(r.message().matches("helper bpf_timer_[a-z_]+#\\d+ is not implemented by the emulator"), r.message());
                 continue;
             }
             if (!r.ok())

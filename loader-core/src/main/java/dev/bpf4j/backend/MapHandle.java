@@ -21,6 +21,15 @@ import java.util.OptionalLong;
  * for (MapHandle.Entry e : counts.entries()) ...
  * counts.delete(counts.key(17));                              // -ENOENT when absent
  * }</pre>
+ *
+ * <p>Per-CPU maps (percpu_array, percpu_hash, lru_percpu_hash) take and give what the
+ * kernel's syscall ABI does: the values of all CPUs concatenated, CPU 0 first, each padded
+ * to a multiple of 8 bytes, {@link #userValueSize()} bytes in all. Prog arrays and maps of
+ * maps take the {@link #fd()} of a program or map as their 4-byte value and give back its
+ * id (in the emulator, the same number). Queues and stacks have no key (pass
+ * {@code new byte[0]}): lookup peeks, update pushes, {@link #lookupAndDelete} pops. A
+ * bloom filter's lookup takes the value to test in place of the key. Ring buffers and
+ * perf event arrays are read with {@link #consume()}.
  */
 public interface MapHandle {
     /** One key and its value. */
@@ -52,6 +61,42 @@ public interface MapHandle {
     /** The keys in iteration order (BPF_MAP_GET_NEXT_KEY order). */
     List<byte[]> keys();
 
+    /**
+     * BPF_MAP_LOOKUP_AND_DELETE_ELEM: removes {@code key} and returns the value it had, or
+     * empty when absent; a queue or stack pops. The default looks up, then deletes (not
+     * atomically); backends with the kernel's operation override it.
+     */
+    default Optional<byte[]> lookupAndDelete(byte[] key) {
+        Optional<byte[]> v = lookup(key);
+        if (v.isPresent())
+            delete(key);
+        return v;
+    }
+
+    /**
+     * The map's file descriptor: the value that puts it into a map of maps. {@code -ENOTSUPP}
+     * where the backend has none.
+     */
+    default int fd() {
+        throw new BackendException(-BackendException.ENOTSUPP, "map '" + name() + "' has no file descriptor in this backend");
+    }
+
+    /**
+     * Bytes of a value as user space reads and writes it: {@link MapSpec#valueSize()}, except
+     * for per-CPU maps: {@code round_up(value_size, 8) * CPUs}.
+     */
+    default int userValueSize() {
+        return spec().valueSize();
+    }
+
+    /**
+     * Takes the records a ring buffer (or perf event array) holds, oldest first, as a
+     * consumer would: each record once. {@code -EINVAL} for other maps.
+     */
+    default List<TestRunResult.OutputRecord> consume() {
+        throw new BackendException(-BackendException.EINVAL, "map '" + name() + "' is not a ring buffer");
+    }
+
     /** The keys with their values, in iteration order. */
     default List<Entry> entries() {
         var out = new ArrayList<Entry>();
@@ -62,6 +107,16 @@ public interface MapHandle {
 
     default void update(byte[] key, byte[] value) {
         update(key, value, UpdateFlag.ANY);
+    }
+
+    /**
+     * This map seen through its BTF types, {@code spec} being the object it was loaded from:
+     * {@code obj.map("flows").typed(open.spec()).lookup(Map.of("proto", 6))}. See {@link TypedMap}.
+     *
+     * @throws UntypedMapException when BTF does not type the map
+     */
+    default TypedMap typed(dev.bpf4j.loader.ObjectSpec spec) {
+        return TypedMap.of(this, spec);
     }
 
     /** {@code n} as a key of the map's key size (1, 2, 4 or 8 bytes) in its byte order. */

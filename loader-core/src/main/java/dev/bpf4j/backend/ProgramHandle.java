@@ -16,6 +16,14 @@ public interface ProgramHandle {
     ProgramType type();
 
     /**
+     * The program's file descriptor: the 4-byte value that puts it into a prog array.
+     * {@code -ENOTSUPP} where the backend has none.
+     */
+    default int fd() {
+        throw new BackendException(-BackendException.ENOTSUPP, "program '" + name() + "' has no file descriptor in this backend");
+    }
+
+    /**
      * Runs the program as BPF_PROG_TEST_RUN does.
      *
      * @throws BackendException {@code -EINVAL} for a bad request (packet too short, bad ctx),

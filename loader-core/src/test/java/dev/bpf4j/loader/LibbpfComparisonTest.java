@@ -1,5 +1,6 @@
 package dev.bpf4j.loader;
 
+import dev.bpf4j.testdata.LibbpfTool;
 import dev.bpf4j.testdata.TestObjects;
 import dev.bpf4j.testdata.TestObjects.Target;
 import org.junit.jupiter.api.BeforeAll;

@@ -5,6 +5,7 @@ import dev.bpf4j.asm.Instruction;
 import dev.bpf4j.asm.Instructions;
 import dev.bpf4j.asm.Opcodes;
 import dev.bpf4j.asm.Reference;
+import dev.bpf4j.testdata.LibbpfTool;
 import dev.bpf4j.testdata.TestObjects;
 import dev.bpf4j.testdata.TestObjects.Target;
 import org.junit.jupiter.api.BeforeAll;

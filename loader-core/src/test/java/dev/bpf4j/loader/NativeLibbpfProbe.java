@@ -15,6 +15,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
+import dev.bpf4j.testdata.LibbpfTool;
+
 /**
  * Asks the machine's real libbpf (Debian's libbpf-dev, 1.1 at the time of writing) what it
  * calls each enum number and how it classifies section names, by compiling and running a

@@ -6,6 +6,7 @@ import dev.bpf4j.elf.ElfWriter;
 import dev.bpf4j.elf.Relocation;
 import dev.bpf4j.elf.Section;
 import dev.bpf4j.elf.Symbol;
+import dev.bpf4j.testdata.LibbpfTool;
 import dev.bpf4j.testdata.TestObjects;
 import dev.bpf4j.testdata.TestObjects.Target;
 import org.junit.jupiter.api.Test;

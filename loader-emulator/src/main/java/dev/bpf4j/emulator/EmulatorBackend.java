@@ -4,7 +4,6 @@ import dev.bpf4j.backend.Backend;
 import dev.bpf4j.backend.Capabilities;
 import dev.bpf4j.backend.LoadedObject;
 import dev.bpf4j.loader.LoadPlan;
-import dev.bpf4j.loader.MapType;
 import dev.bpf4j.loader.ProgramType;
 
 import java.util.Set;
@@ -12,8 +11,10 @@ import java.util.Set;
 /**
  * The emulator kernel as a {@link Backend}: the default one, registered in
  * {@code META-INF/services/dev.bpf4j.backend.Backend}. Each {@link #load} gets its own
- * address space. Maps: array (and the internal .data/.rodata/.bss/.kconfig maps) and hash;
- * helpers 1-3 (map lookup, update, delete); test runs: xdp.
+ * address space. Maps: the kernel's array, hash, per-CPU, LRU, LPM trie, map-in-map, prog
+ * array, queue, stack, bloom filter, ring buffer, perf event array and redirect (devmap,
+ * cpumap, xskmap) types ({@code capabilities().mapTypes()}), and the internal
+ * .data/.rodata/.bss/.kconfig maps; test runs: see {@link #TEST_RUN_TYPES}.
  *
  * <pre>{@code
  * try (LoadedObject obj = Bpf4j.open(Path.of("xdp_parser.o")).load(new EmulatorBackend())) {
@@ -22,8 +23,32 @@ import java.util.Set;
  * }</pre>
  */
 public final class EmulatorBackend implements Backend {
+    private final EmulatorConfig config;
+
+    /** The emulator with {@link EmulatorConfig#defaults()}. */
+    public EmulatorBackend() {
+        this(EmulatorConfig.defaults());
+    }
+
+    /** The emulator as {@code config} describes the machine. */
+    public EmulatorBackend(EmulatorConfig config) {
+        this.config = java.util.Objects.requireNonNull(config, "config");
+    }
+
+    /**
+     * The program types with test runs: those the kernel's BPF_PROG_TEST_RUN runs
+     * (socket_filter, sched_cls, sched_act, cgroup_skb, xdp, raw_tracepoint, syscall) and,
+     * on a caller-supplied context, some it cannot (kprobe, tracepoint, perf_event,
+     * cgroup_sockopt).
+     */
+    static final Set<ProgramType> TEST_RUN_TYPES = Set.of(ProgramType.SOCKET_FILTER, ProgramType.SCHED_CLS,
+            ProgramType.SCHED_ACT, ProgramType.CGROUP_SKB, ProgramType.XDP, ProgramType.CGROUP_SOCKOPT,
+            ProgramType.RAW_TRACEPOINT, ProgramType.SYSCALL, ProgramType.KPROBE, ProgramType.TRACEPOINT,
+            ProgramType.PERF_EVENT);
+
     private static final Capabilities CAPABILITIES = new Capabilities(true, false, false, false,
-            Set.of(MapType.ARRAY, MapType.HASH), Set.of(ProgramType.XDP));
+            EmulatorObject.MAP_TYPES, EmulatorBackend.TEST_RUN_TYPES);
+
 
     @Override
     public String name() {
@@ -37,6 +62,6 @@ public final class EmulatorBackend implements Backend {
 
     @Override
     public LoadedObject load(LoadPlan plan) {
-        return new EmulatorObject(plan);
+        return new EmulatorObject(plan, config);
     }
 }

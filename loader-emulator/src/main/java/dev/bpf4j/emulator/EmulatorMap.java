@@ -2,9 +2,11 @@ package dev.bpf4j.emulator;
 
 import dev.bpf4j.backend.BackendException;
 import dev.bpf4j.backend.MapHandle;
+import dev.bpf4j.backend.TestRunResult;
 import dev.bpf4j.backend.UpdateFlag;
 import dev.bpf4j.loader.MapSpec;
 
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,10 +18,16 @@ import java.util.Optional;
  * store to. Each map also owns a small read-only "handle" region whose base address is
  * what an ld_imm64 with src 1 (BPF_PSEUDO_MAP_FD) loads: helpers find the map from it.
  *
- * <p>Every mutation, from user space ({@link MapHandle}) or a program (helpers), goes
- * through {@link #update(byte[], byte[], long, boolean)} and {@link #delete(byte[], boolean)}:
- * the one place map tracing will hook into. Errors are negative errno values, as in the
- * kernel. All access is serialized on the owning {@link EmulatorObject}.
+ * <p>Each map locks itself ({@link #lock}): user space and programs on several emulated
+ * CPUs may use different maps, and read the same one, at the same time. Errors are negative
+ * errno values, as in the kernel. Every change, from user space ({@link MapHandle}) or a
+ * program (helpers), whatever its kind (update, delete, push, pop, eviction, ring buffer
+ * reserve and submit), ends in {@link #updated} or {@link #deleted}: the one place a
+ * {@link MapObserver} (map tracing) sees it.
+ *
+ * <p>The operations take the caller's {@link VmState} ({@code s}); {@code null} means user
+ * space (the bpf syscall), whose semantics differ for per-CPU maps (all CPUs' values at
+ * once) and LRU maps (a syscall lookup does not count as a use).
  */
 abstract class EmulatorMap implements MapHandle {
     /** BPF_F_LOCK: accepted and ignored (no spin locks yet). */
@@ -30,48 +38,143 @@ abstract class EmulatorMap implements MapHandle {
     final Region handle;
     /** Bytes between the starts of consecutive values: the value size rounded up to 8, as in the kernel. */
     final int stride;
+    /** The map's "file descriptor", unique in the JVM: what prog arrays and maps of maps hold. */
+    final int fd;
+    /** Held while the map changes (and while a hash map's index is read). */
+    final Object lock = new Object();
+    private volatile MapObserver observer = MapObserver.NONE;
 
     EmulatorMap(EmulatorObject owner, MapSpec spec) {
         this.owner = owner;
         this.spec = spec;
-        if (spec.keySize() <= 0 || spec.valueSize() <= 0 || spec.maxEntries() <= 0)
-            throw new BackendException(-BackendException.EINVAL, "map '" + spec.name() + "': key size " + spec.keySize()
-                    + ", value size " + spec.valueSize() + " and max entries " + spec.maxEntries() + " must all be positive");
-        this.stride = (spec.valueSize() + 7) & ~7;
+        this.stride = (int) MapChecks.round8(spec.valueSize());
+        this.fd = EmulatorObject.nextFd();
         this.handle = owner.memory.map("map " + spec.name(), new byte[8], false);
     }
 
-    // ---- the kernel's operations (callers hold the owner's lock)
+    // ---- the kernel's operations; s == null: the bpf syscall
 
-    /** The address of the value of {@code key}, or 0. */
-    abstract long lookupAddress(byte[] key);
+    /** What bpf_map_lookup_elem returns to a program on {@code s}'s CPU: a value address, or 0. */
+    abstract long lookupAddress(byte[] key, VmState s);
 
-    /** Returns 0 or a negative errno. {@code fromProgram}: the bpf_map_update_elem helper. */
-    abstract int update(byte[] key, byte[] value, long flags, boolean fromProgram);
+    /** Returns 0 or a negative errno. From user space, {@code value} has {@link #userValueSize()} bytes. */
+    abstract int update(byte[] key, byte[] value, long flags, VmState s);
 
     /** Returns 0 or a negative errno. */
-    abstract int delete(byte[] key, boolean fromProgram);
+    int delete(byte[] key, VmState s) {
+        return -BackendException.EINVAL;
+    }
 
-    /** The keys in iteration order. */
+    /** The keys in BPF_MAP_GET_NEXT_KEY order; throws the kernel's errno for maps without keys. */
     abstract List<byte[]> keyList();
 
-    /** The address of the value of the first key, for BPF_PSEUDO_MAP_VALUE; arrays only. */
+    /** The value of {@code key} as BPF_MAP_LOOKUP_ELEM copies it out, or null when absent. */
+    byte[] userLookup(byte[] key) {
+        synchronized (lock) {
+            long a = lookupAddress(key, null);
+            return a == 0 ? null : owner.copy(a, spec.valueSize());
+        }
+    }
+
+    /** BPF_MAP_LOOKUP_AND_DELETE_ELEM: the value, or null when absent; throws for maps without it. */
+    byte[] userLookupAndDelete(byte[] key) {
+        throw new BackendException(-BackendException.ENOTSUPP, this + ": no lookup-and-delete for this map type");
+    }
+
+    /** bpf_map_push_elem; queue, stack and bloom filter only. */
+    int push(byte[] value, long flags, VmState s) {
+        return -BackendException.EINVAL;
+    }
+
+    /** bpf_map_pop_elem ({@code remove}) and bpf_map_peek_elem: fills {@code out}; queue and stack only. */
+    int pop(byte[] out, boolean remove, VmState s) {
+        return -BackendException.EINVAL;
+    }
+
+    /** The address of the first value plus {@code offset}, for BPF_PSEUDO_MAP_VALUE; arrays only. */
     long valueAddress(int offset) {
         throw new BackendException(-BackendException.EINVAL, "map '" + spec.name() + "' (" + spec.type().libbpfName()
                 + ") has no direct value access (BPF_PSEUDO_MAP_VALUE)");
     }
 
     /** Regions to unmap on close. */
-    abstract List<Region> regions();
+    List<Region> regions() {
+        return List.of(handle);
+    }
 
     /** Whether user space may not change it (a frozen .rodata or .kconfig map). */
     boolean frozen() {
         return false;
     }
 
+    /** Whether each CPU has its own value. */
+    boolean perCpu() {
+        return false;
+    }
+
     static int checkFlags(long flags) {
         long f = flags & ~F_LOCK;
-        return f > UpdateFlag.EXIST.value() ? -BackendException.EINVAL : 0;
+        return f > UpdateFlag.EXIST.value() || f < 0 ? -BackendException.EINVAL : 0;
+    }
+
+    int cpus() {
+        return owner.config.cpus();
+    }
+
+    // ---- the observer: every change ends here
+
+    void observe(MapObserver o) {
+        observer = o == null ? MapObserver.NONE : o;
+    }
+
+    /** Whether an observer wants old values (computing them costs a copy). */
+    final boolean observed() {
+        return observer != MapObserver.NONE;
+    }
+
+    /** Reports a change; callers hold {@link #lock}. */
+    final void updated(byte[] key, byte[] oldValue, byte[] newValue, long flags) {
+        MapObserver o = observer;
+        if (o != MapObserver.NONE)
+            o.onUpdate(this, copy(key), copy(oldValue), copy(newValue), flags);
+    }
+
+    /** Reports a removal; callers hold {@link #lock}. */
+    final void deleted(byte[] key, byte[] oldValue) {
+        MapObserver o = observer;
+        if (o != MapObserver.NONE)
+            o.onDelete(this, copy(key), copy(oldValue));
+    }
+
+    private static byte[] copy(byte[] b) {
+        return b == null ? null : b.clone();
+    }
+
+    private final java.util.Map<Integer, Region> scratch = new java.util.HashMap<>();
+
+    /**
+     * A read-only region of one key, for the callbacks of bpf_for_each_map_elem on
+     * {@code s}'s CPU at its call depth (so nested iterations do not share one).
+     */
+    Region keyScratch(VmState s) {
+        synchronized (lock) {
+            return scratch.computeIfAbsent(s.cpu() * VmState.MAX_FRAMES + s.depth,
+                    i -> owner.memory.map("key of " + spec.name() + " cpu" + s.cpu(), new byte[Math.max(1, spec.keySize())], false));
+        }
+    }
+
+    // ---- helpers for subclasses
+
+    long u32(byte[] key) {
+        return MapHandleCodec.u32(key, owner.memory.byteOrder());
+    }
+
+    byte[] u32Bytes(long n) {
+        return ByteBuffer.allocate(4).order(owner.memory.byteOrder()).putInt((int) n).array();
+    }
+
+    BackendException error(int errno, String what) {
+        return new BackendException(errno, what + " of " + this);
     }
 
     // ---- MapHandle
@@ -92,60 +195,76 @@ abstract class EmulatorMap implements MapHandle {
     }
 
     @Override
+    public int fd() {
+        return fd;
+    }
+
+    @Override
+    public int userValueSize() {
+        return perCpu() ? stride * cpus() : spec.valueSize();
+    }
+
+    @Override
     public Optional<byte[]> lookup(byte[] key) {
-        synchronized (owner) {
-            owner.checkOpen();
-            checkKey(key);
-            long a = lookupAddress(key);
-            if (a == 0)
-                return Optional.empty();
-            Region r = owner.memory.regionAt(a);
-            int off = (int) (a - r.base());
-            byte[] v = new byte[spec.valueSize()];
-            System.arraycopy(r.bytes(), off, v, 0, v.length);
-            return Optional.of(v);
-        }
+        owner.checkOpen();
+        checkKey(key);
+        if ((spec.flags() & MapChecks.F_WRONLY) != 0)
+            throw error(-BackendException.EPERM, "lookup (BPF_F_WRONLY)");
+        return Optional.ofNullable(userLookup(key == null ? new byte[0] : key));
     }
 
     @Override
     public void update(byte[] key, byte[] value, UpdateFlag flag) {
-        synchronized (owner) {
-            owner.checkOpen();
-            checkKey(key);
-            if (value == null || value.length != spec.valueSize())
-                throw new BackendException(-BackendException.EINVAL, "map '" + name() + "': value of "
-                        + (value == null ? "null" : value.length + " bytes") + ", expected " + spec.valueSize());
-            if (frozen())
-                throw new BackendException(-BackendException.EPERM, "map '" + name() + "' is frozen (read-only to user space)");
-            int e = update(key, value, flag.value(), false);
-            if (e != 0)
-                throw new BackendException(e, "update of map '" + name() + "' with " + flag + " refused");
-        }
+        owner.checkOpen();
+        checkKey(key);
+        if (value == null || value.length != userValueSize())
+            throw new BackendException(-BackendException.EINVAL, "map '" + name() + "': value of "
+                    + (value == null ? "null" : value.length + " bytes") + ", expected " + userValueSize());
+        if (frozen() || (spec.flags() & MapChecks.F_RDONLY) != 0)
+            throw new BackendException(-BackendException.EPERM, "map '" + name() + "' is read-only to user space"
+                    + (frozen() ? " (frozen)" : " (BPF_F_RDONLY)"));
+        int e = update(key == null ? new byte[0] : key, value.clone(), flag.value(), null);
+        if (e != 0)
+            throw error(e, "update with " + flag);
     }
 
     @Override
     public void delete(byte[] key) {
-        synchronized (owner) {
-            owner.checkOpen();
-            checkKey(key);
-            if (frozen())
-                throw new BackendException(-BackendException.EPERM, "map '" + name() + "' is frozen (read-only to user space)");
-            int e = delete(key, false);
-            if (e != 0)
-                throw new BackendException(e, "delete from map '" + name() + "' refused");
-        }
+        owner.checkOpen();
+        checkKey(key);
+        if (frozen() || (spec.flags() & MapChecks.F_RDONLY) != 0)
+            throw new BackendException(-BackendException.EPERM, "map '" + name() + "' is read-only to user space");
+        int e = delete(key == null ? new byte[0] : key, null);
+        if (e != 0)
+            throw error(e, "delete");
+    }
+
+    @Override
+    public Optional<byte[]> lookupAndDelete(byte[] key) {
+        owner.checkOpen();
+        checkKey(key);
+        if (frozen() || (spec.flags() & (MapChecks.F_RDONLY | MapChecks.F_WRONLY)) != 0)
+            throw new BackendException(-BackendException.EPERM, "map '" + name() + "': lookup-and-delete needs read and write access");
+        return Optional.ofNullable(userLookupAndDelete(key == null ? new byte[0] : key));
     }
 
     @Override
     public List<byte[]> keys() {
-        synchronized (owner) {
-            owner.checkOpen();
+        owner.checkOpen();
+        synchronized (lock) {
             return new ArrayList<>(keyList());
         }
     }
 
-    private void checkKey(byte[] key) {
-        if (key == null || key.length != spec.keySize())
+    @Override
+    public List<TestRunResult.OutputRecord> consume() {
+        owner.checkOpen();
+        throw error(-BackendException.EINVAL, "consume (ring buffers and perf event arrays only)");
+    }
+
+    void checkKey(byte[] key) {
+        int n = key == null ? 0 : key.length;
+        if (n != spec.keySize() || (key == null && spec.keySize() != 0))
             throw new BackendException(-BackendException.EINVAL, "map '" + name() + "': key of "
                     + (key == null ? "null" : key.length + " bytes") + ", expected " + spec.keySize());
     }

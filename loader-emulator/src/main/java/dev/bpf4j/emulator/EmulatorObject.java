@@ -10,139 +10,303 @@ import dev.bpf4j.backend.ProgramHandle;
 import dev.bpf4j.loader.LinkedProgram;
 import dev.bpf4j.loader.LoadPlan;
 import dev.bpf4j.loader.MapSpec;
+import dev.bpf4j.loader.MapType;
 import dev.bpf4j.loader.ProgramType;
 
+import dev.bpf4j.loader.ExternSpec;
+
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One object loaded into the emulator kernel: an address space ({@link Memory}) holding
- * its maps' values, the maps, and the programs with their references bound. Operations on
- * its maps and programs are serialized on this object; closing it unmaps everything and
- * makes every handle fail with {@code -EBADF}.
+ * its maps' values, the maps, and the programs with their references bound. Closing it
+ * unmaps everything and makes every handle fail with {@code -EBADF}.
  *
- * <p>Helpers (numbered as in the kernel's uapi): 1 bpf_map_lookup_elem (value address or
- * 0), 2 bpf_map_update_elem (0 or negative errno), 3 bpf_map_delete_elem (0 or negative
- * errno). Keys and values are read from the program's memory through its pointers; a bad
- * pointer is a {@link VmFault}. Any other helper is an unknown-helper fault.
+ * <p>Runs execute on emulated CPUs ({@link Cpu}), at most {@link EmulatorConfig#cpus()} at
+ * once; maps lock themselves, so user space and programs on several CPUs may use them at
+ * the same time. The helpers are those of {@link EmulatorHelpers}.
  */
 final class EmulatorObject implements LoadedObject {
     final Memory memory;
-    final VmState state;
+    final EmulatorConfig config;
     private final String name;
     private final Map<String, EmulatorMap> maps = new LinkedHashMap<>();
-    private final Map<Long, EmulatorMap> byHandle = new java.util.HashMap<>();
+    private final Map<Long, EmulatorMap> byHandle = new HashMap<>();
     private final Map<String, EmulatorProgram> programs = new LinkedHashMap<>();
-    private boolean closed;
+    /** Maps and programs by their fd, for prog arrays and maps of maps. */
+    private final Map<Integer, Object> byFd = new ConcurrentHashMap<>();
+    private final Map<EmulatorProgram, Integer> programFds = new ConcurrentHashMap<>();
+    private final List<RingBufMap> ringBuffers = new ArrayList<>();
+    /** The next fd: unique in the JVM, as a process's fds are, so that an fd of another object is not mistaken for one of this. */
+    private static final AtomicInteger NEXT_FD = new AtomicInteger(3);
+    private final Map<String, Region> ksyms = new HashMap<>();
+    /** The free CPUs: a run takes one for its duration. */
+    private final BlockingQueue<Cpu> cpus;
+    private final List<MapSpec> planMaps;
+    private final Map<String, ExternSpec> externs = new HashMap<>();
+    private volatile boolean closed;
 
-    EmulatorObject(LoadPlan plan) {
+    EmulatorObject(LoadPlan plan, EmulatorConfig config) {
         this.name = plan.spec().name();
+        this.config = config;
         this.memory = new Memory(plan.spec().byteOrder());
-        this.state = new VmState(memory);
+        this.planMaps = plan.maps();
+        this.cpus = new ArrayBlockingQueue<>(config.cpus());
+        for (int i = 0; i < config.cpus(); i++)
+            cpus.add(new Cpu(memory, i, config.randomSeed()));
+        for (ExternSpec e : plan.spec().externs())
+            externs.put(e.name(), e);
         for (MapSpec m : plan.maps()) {
             EmulatorMap map = createMap(m);
             maps.put(m.name(), map);
             byHandle.put(map.handle.base(), map);
+            byFd.put(map.fd, map);
+            if (map instanceof RingBufMap rb)
+                ringBuffers.add(rb);
         }
-        Helpers helpers = this::helper;
+        HelperTable helpers = EmulatorHelpers.forObject(this);
         for (LinkedProgram p : plan.programs()) {
             if (!p.spec().autoload())
                 continue;
             // As BPF_PROG_LOAD does: the verifier's rejection is -EACCES with its log.
-            VerifierResult verdict = Verifier.verify(p.instructions(), p.spec().type());
+            VerifierResult verdict = Verifier.verify(p.instructions(), p.spec().type(), p.spec().expectedAttachType(),
+                    helpers::has);
             if (!verdict.ok())
                 throw new BackendException(-BackendException.EACCES, "program '" + p.name() + "': verifier rejected it: "
                         + verdict.error() + "\n" + verdict.log(), new VerifierException(verdict));
             List<Instruction> insns = p.instructions();
-            if (p.spec().type() == ProgramType.XDP)
-                insns = XdpContext.rewrite(insns, memory.byteOrder());
+            // Context accesses were checked by the verifier; u32 packet pointer loads now go to hidden slots.
+            ContextLayout layout = ContextLayout.of(p.spec().type(), p.spec().expectedAttachType()).orElse(null);
+            int maxCtxOffset = 0;
+            if (layout != null) {
+                ContextRewrite.Result rewritten = ContextRewrite.run(insns, layout);
+                insns = rewritten.instructions();
+                maxCtxOffset = rewritten.maxCtxOffset();
+            }
             Vm vm;
             try {
-                vm = new Vm(insns, memory.byteOrder(), helpers, this::resolve, Vm.DEFAULT_BUDGET);
+                vm = new Vm(insns, memory.byteOrder(), helpers, this::resolve, config.budget());
             } catch (VmFault | IllegalArgumentException e) {
                 throw new BackendException(-BackendException.EINVAL, "program '" + p.name() + "': " + e.getMessage(), e);
             }
-            programs.put(p.name(), new EmulatorProgram(this, p, vm));
+            EmulatorProgram program = new EmulatorProgram(this, p, vm, layout, maxCtxOffset);
+            programs.put(p.name(), program);
+            int fd = nextFd();
+            programFds.put(program, fd);
+            byFd.put(fd, program);
+        }
+        for (MapSpec m : plan.maps())
+            fillSlots(maps.get(m.name()));
+    }
+
+    static int nextFd() {
+        return NEXT_FD.getAndIncrement();
+    }
+
+    /** The fd of {@code p}, a program of this object. */
+    int fdOf(EmulatorProgram p) {
+        return programFds.get(p);
+    }
+
+    /** The map or program whose fd is {@code fd} in this object, or null. */
+    Object byFd(int fd) {
+        return byFd.get(fd);
+    }
+
+    /**
+     * The BTF {@code .values = { [i] = &target }} initialisers of a prog array or map of
+     * maps, put in as libbpf does after creating the maps and loading the programs.
+     */
+    private void fillSlots(EmulatorMap map) {
+        for (var slot : map.spec.initialSlots()) {
+            int fd;
+            if (map.spec.type() == MapType.PROG_ARRAY) {
+                EmulatorProgram p = programs.get(slot.target());
+                if (p == null)
+                    throw new BackendException(-BackendException.EINVAL, "map '" + map.name() + "': slot [" + slot.index()
+                            + "] names program '" + slot.target() + "', which is not loaded");
+                fd = fdOf(p);
+            } else {
+                EmulatorMap inner = maps.get(slot.target());
+                if (inner == null)
+                    throw new BackendException(-BackendException.EINVAL, "map '" + map.name() + "': slot [" + slot.index()
+                            + "] names unknown map '" + slot.target() + "'");
+                fd = inner.fd;
+            }
+            byte[] key = map.spec.keySize() == 4 ? map.u32Bytes(slot.index()) : null;
+            if (key == null)
+                throw new BackendException(-BackendException.EINVAL, "map '" + map.name() + "': initial slots need 4-byte keys");
+            int e = map.update(key, map.u32Bytes(fd), 0, null);
+            if (e != 0)
+                throw new BackendException(e, "map '" + map.name() + "': slot [" + slot.index() + "] = '" + slot.target()
+                        + "' refused");
         }
     }
 
+    /** The ring buffer whose data region holds {@code address}, or null. */
+    RingBufMap ringBufferAt(long address) {
+        for (RingBufMap rb : ringBuffers)
+            if (rb.data().contains(address))
+                return rb;
+        return null;
+    }
+
+    /** {@code n} bytes at {@code address}, which the caller knows to be mapped (a map value). */
+    byte[] copy(long address, int n) {
+        Region r = memory.regionAt(address);
+        byte[] out = new byte[n];
+        System.arraycopy(r.bytes(), (int) (address - r.base()), out, 0, n);
+        return out;
+    }
+
+    /** BPF_MAP_CREATE: the kernel's checks ({@link MapChecks}), then the map. */
     private EmulatorMap createMap(MapSpec m) {
-        switch (m.type()) {
-            case ARRAY:
-                return new ArrayMap(this, m);
-            case HASH:
-                return new BpfHashMap(this, m);
-            default:
-                throw new BackendException(-BackendException.ENOTSUPP, "map '" + m.name() + "': type "
-                        + m.type().libbpfName() + " is not supported by the emulator yet (array, hash)");
-        }
+        if (m.type() == MapType.PERF_EVENT_ARRAY && m.maxEntries() == 0) // libbpf: one slot per CPU
+            m = new MapSpec(m.name(), m.kind(), m.type(), m.keySize(), m.valueSize(), config.cpus(), m.flags(), m.numaNode(),
+                    m.pinning(), m.mapExtra(), m.sectionName(), m.sectionOffset(), m.keyType(), m.valueType(), m.innerMap(),
+                    m.initialData(), m.initialSlots());
+        MapChecks.check(m, config.cpus());
+        return switch (m.type()) {
+            case ARRAY, PERCPU_ARRAY -> new ArrayMap(this, m);
+            case HASH, PERCPU_HASH, LRU_HASH, LRU_PERCPU_HASH -> new BpfHashMap(this, m);
+            case HASH_OF_MAPS -> new HashOfMapsMap(this, m);
+            case PROG_ARRAY, ARRAY_OF_MAPS -> new FdArrayMap(this, m);
+            case PERF_EVENT_ARRAY -> new PerfEventArrayMap(this, m);
+            case LPM_TRIE -> new LpmTrieMap(this, m);
+            case QUEUE, STACK -> new QueueStackMap(this, m);
+            case BLOOM_FILTER -> new BloomFilterMap(this, m);
+            case RINGBUF -> new RingBufMap(this, m);
+            case DEVMAP, CPUMAP, XSKMAP -> new DeviceMap(this, m);
+            case DEVMAP_HASH -> new DevmapHashMap(this, m);
+            default -> throw new BackendException(-BackendException.ENOTSUPP, "map '" + m.name() + "': type "
+                    + m.type().libbpfName() + " is not supported by the emulator (" + MAP_TYPES + ")");
+        };
     }
 
-    /** The value of a pseudo ld_imm64: map handles (src 1), map values (src 2), function offsets (src 4, as written). */
-    private long resolve(Instruction insn) {
+    /** The map types {@link #createMap} knows. */
+    static final Set<MapType> MAP_TYPES = Collections.unmodifiableSet(EnumSet.of(
+            MapType.ARRAY, MapType.PERCPU_ARRAY, MapType.HASH,
+            MapType.PERCPU_HASH, MapType.LRU_HASH, MapType.LRU_PERCPU_HASH,
+            MapType.LPM_TRIE, MapType.PROG_ARRAY, MapType.ARRAY_OF_MAPS,
+            MapType.HASH_OF_MAPS, MapType.QUEUE, MapType.STACK,
+            MapType.BLOOM_FILTER, MapType.RINGBUF, MapType.PERF_EVENT_ARRAY,
+            MapType.DEVMAP, MapType.DEVMAP_HASH, MapType.CPUMAP,
+            MapType.XSKMAP));
+
+    /**
+     * The value of an ld_imm64 that names something: a map handle (src 1, or src 5 by index
+     * into the object's maps, libbpf's fd_array), an address in a map value (src 2, or src 6
+     * by index), a kernel variable (a {@code __ksym} extern, src 0 or src 3).
+     */
+    long resolve(Instruction insn) {
         Reference ref = insn.reference();
-        if (insn.src() == Opcodes.PSEUDO_MAP_FD && ref instanceof Reference.Map) {
-            return mapNamed(((Reference.Map) ref).name()).handle.base();
+        switch (insn.src()) {
+            case Opcodes.PSEUDO_MAP_FD:
+                if (ref instanceof Reference.Map m)
+                    return mapNamed(m.name()).handle.base();
+                break;
+            case Opcodes.PSEUDO_MAP_VALUE:
+                if (ref instanceof Reference.MapValue v)
+                    return mapNamed(v.map()).valueAddress(v.offset());
+                break;
+            case Opcodes.PSEUDO_MAP_IDX:
+                if (ref == null)
+                    return mapAtIndex(insn.imm()).handle.base();
+                break;
+            case Opcodes.PSEUDO_MAP_IDX_VALUE:
+                if (ref == null)
+                    return mapAtIndex(insn.imm()).valueAddress(insn.imm2());
+                break;
+            case 0:
+            case Opcodes.PSEUDO_BTF_ID:
+                if (ref instanceof Reference.Extern e)
+                    return ksym(e.name());
+                break;
+            default:
+                break;
         }
-        if (insn.src() == Opcodes.PSEUDO_MAP_VALUE && ref instanceof Reference.MapValue) {
-            Reference.MapValue v = (Reference.MapValue) ref;
-            return mapNamed(v.map()).valueAddress(v.offset());
-        }
-        if (insn.src() == Opcodes.PSEUDO_FUNC)
-            return insn.constant(); // the callee's slot offset as written; callback helpers (bpf_loop) come with issue 5
         throw new BackendException(-BackendException.EINVAL, "ld_imm64 with pseudo source " + insn.src()
-                + (ref == null ? " and no reference" : " and reference " + ref) + " is not supported by the emulator yet");
+                + (ref == null ? " and no reference" : " and reference " + ref) + " cannot be bound by the emulator");
     }
 
-    private EmulatorMap mapNamed(String n) {
+    private EmulatorMap mapAtIndex(int index) {
+        if (index < 0 || index >= planMaps.size())
+            throw new BackendException(-BackendException.EINVAL, "ld_imm64 map index " + index + " is outside the object's "
+                    + planMaps.size() + " maps");
+        return maps.get(planMaps.get(index).name());
+    }
+
+    /** The address of kernel variable {@code n}: a read-only copy of the configured bytes; 0 for an unknown weak extern, as libbpf. */
+    private long ksym(String n) {
+        Region r = ksyms.get(n);
+        if (r != null)
+            return r.base();
+        byte[] bytes = config.ksyms().get(n);
+        if (bytes != null) {
+            r = memory.map("ksym " + n, bytes.clone(), false);
+            ksyms.put(n, r);
+            return r.base();
+        }
+        ExternSpec e = externs.get(n);
+        if (e != null && e.weak())
+            return 0;
+        throw new BackendException(-BackendException.ENOENT, "extern (ksym) '" + n + "': not found in the emulator kernel"
+                + " (give its bytes in EmulatorConfig.ksyms, or declare it __weak)");
+    }
+
+    EmulatorMap mapNamed(String n) {
         EmulatorMap m = maps.get(n);
         if (m == null)
             throw new BackendException(-BackendException.EINVAL, "reference to unknown map '" + n + "'");
         return m;
     }
 
-    // ---- helpers
-
-    private long helper(int id, long r1, long r2, long r3, long r4, long r5, VmState s) {
-        switch (id) {
-            case 1: { // void *bpf_map_lookup_elem(map, key)
-                EmulatorMap m = mapAt(r1, id, s);
-                return m.lookupAddress(read(r2, m.spec.keySize(), s));
-            }
-            case 2: { // long bpf_map_update_elem(map, key, value, flags)
-                EmulatorMap m = mapAt(r1, id, s);
-                byte[] key = read(r2, m.spec.keySize(), s);
-                byte[] value = read(r3, m.spec.valueSize(), s);
-                return m.update(key, value, r4, true);
-            }
-            case 3: { // long bpf_map_delete_elem(map, key)
-                EmulatorMap m = mapAt(r1, id, s);
-                return m.delete(read(r2, m.spec.keySize(), s), true);
-            }
-            default:
-                throw VmState.unknownHelper(id, s);
-        }
-    }
-
-    private EmulatorMap mapAt(long address, int helper, VmState s) {
+    /** The map whose handle is at {@code address} (what an ld_imm64 src 1 loaded), or a fault naming the helper. */
+    EmulatorMap mapAt(long address, int helper, VmState s) {
         EmulatorMap m = byHandle.get(address);
         if (m == null)
-            throw new VmFault(VmFault.Kind.OUT_OF_REGION, s.slot(), String.format(
-                    "helper #%d: r1 = 0x%x is not a map (an ld_imm64 map reference)", helper, address));
+            throw new VmFault(VmFault.Kind.HELPER_ARGUMENT, s.slot(), String.format(
+                    "helper bpf_%s#%d: 0x%x is not a map (an ld_imm64 map reference)", Verifier.helperName(helper), helper, address));
         return m;
     }
 
     /** {@code n} bytes of the program's memory at {@code address}, or a fault. */
-    private byte[] read(long address, int n, VmState s) {
+    byte[] read(long address, int n, VmState s) {
         Region r = memory.regionAt(address);
         if (r == null || address - r.base() + n > r.size())
             throw memory.fault(address, n, false, s.slot(), -1, 0);
         byte[] out = new byte[n];
         System.arraycopy(r.bytes(), (int) (address - r.base()), out, 0, n);
         return out;
+    }
+
+    // ---- CPUs
+
+    /** Takes a free CPU, waiting while all are busy (more concurrent runs than CPUs). */
+    Cpu acquireCpu() {
+        checkOpen();
+        try {
+            return cpus.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new BackendException(-BackendException.EINTR, "interrupted while waiting for a free emulated CPU");
+        }
+    }
+
+    void releaseCpu(Cpu cpu) {
+        cpus.add(cpu);
     }
 
     // ---- LoadedObject

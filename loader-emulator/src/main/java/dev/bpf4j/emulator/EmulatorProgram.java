@@ -4,28 +4,42 @@ import dev.bpf4j.backend.BackendException;
 import dev.bpf4j.backend.ProgramHandle;
 import dev.bpf4j.backend.TestRun;
 import dev.bpf4j.backend.TestRunResult;
+import dev.bpf4j.loader.AttachType;
 import dev.bpf4j.loader.LinkedProgram;
 import dev.bpf4j.loader.ProgramType;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-
 /**
- * A program loaded into the emulator: its final instructions (context accesses rewritten,
- * see {@link XdpContext}) decoded into a {@link Vm} whose map references are bound to the
- * object's maps. Test runs exist for XDP so far.
+ * A program loaded into the emulator: its final instructions (context accesses checked
+ * and rewritten for its {@link ContextLayout}, see {@link ContextRewrite}) decoded into a
+ * {@link Vm} whose map references are bound to the object's maps.
+ *
+ * <p>Test runs mirror BPF_PROG_TEST_RUN per type; each context class sets its run up:
+ * {@link SkbContext} (socket_filter, sched_cls, sched_act, cgroup_skb), {@link XdpContext},
+ * {@link SockoptContext} (emulator only), {@link CallerContext} (syscall, raw_tracepoint,
+ * and, emulator only, kprobe, tracepoint, perf_event). Other types: {@code -ENOTSUPP}.
+ * Each run takes a free {@link Cpu} and reuses its packet and context regions.
  */
 final class EmulatorProgram implements ProgramHandle {
     private final EmulatorObject owner;
     private final LinkedProgram linked;
     private final Vm vm;
-    private Region packet;
-    private Region ctx;
+    private final ContextLayout layout;
+    private final int maxCtxOffset;
 
-    EmulatorProgram(EmulatorObject owner, LinkedProgram linked, Vm vm) {
+    /**
+     * @param layout       the context layout the program was checked against, or null
+     * @param maxCtxOffset one past the furthest context byte the program accesses
+     */
+    EmulatorProgram(EmulatorObject owner, LinkedProgram linked, Vm vm, ContextLayout layout, int maxCtxOffset) {
         this.owner = owner;
         this.linked = linked;
         this.vm = vm;
+        this.layout = layout;
+        this.maxCtxOffset = maxCtxOffset;
+    }
+
+    EmulatorProgram(EmulatorObject owner, LinkedProgram linked, Vm vm) {
+        this(owner, linked, vm, null, 0);
     }
 
     @Override
@@ -38,66 +52,89 @@ final class EmulatorProgram implements ProgramHandle {
         return linked.spec().type();
     }
 
+    /** The expected attach type, or null. */
+    AttachType attachType() {
+        return linked.spec().expectedAttachType().orElse(null);
+    }
+
+    /** The decoded program: what a tail call into this program continues in. */
+    Vm vm() {
+        return vm;
+    }
+
+    /** The program's fd: the value that puts it into a prog array (see {@link FdArrayMap}). */
+    @Override
+    public int fd() {
+        return owner.fdOf(this);
+    }
+
+    ContextLayout layout() {
+        return layout;
+    }
+
+    int maxCtxOffset() {
+        return maxCtxOffset;
+    }
+
+    Memory memory() {
+        return owner.memory;
+    }
+
     @Override
     public TestRunResult testRun(TestRun request) {
-        synchronized (owner) {
-            owner.checkOpen();
-            if (type() != ProgramType.XDP)
-                throw new BackendException(-BackendException.ENOTSUPP, "program '" + name() + "': test runs of "
-                        + type().libbpfName() + " programs are not supported by the emulator yet (xdp only)");
-            return runXdp(request);
+        ProgramType t = type();
+        if (layout == null || !EmulatorBackend.TEST_RUN_TYPES.contains(t))
+            throw new BackendException(-BackendException.ENOTSUPP, "program '" + name() + "': test runs of "
+                    + t.libbpfName() + " programs are not supported by the emulator");
+        Cpu cpu = owner.acquireCpu();
+        try {
+            switch (t) {
+                case XDP:
+                    return XdpContext.testRun(this, request, cpu);
+                case CGROUP_SOCKOPT:
+                    return SockoptContext.testRun(this, request, cpu);
+                case SOCKET_FILTER:
+                case SCHED_CLS:
+                case SCHED_ACT:
+                case CGROUP_SKB:
+                    return SkbContext.testRun(this, request, cpu);
+                default:
+                    return CallerContext.testRun(this, request, cpu);
+            }
+        } finally {
+            owner.releaseCpu(cpu);
         }
     }
 
-    private TestRunResult runXdp(TestRun request) {
-        ByteOrder order = owner.memory.byteOrder();
-        byte[] data = request.dataIn();
-        if (data == null || data.length < XdpContext.MIN_PACKET)
-            throw new BackendException(-BackendException.EINVAL, "program '" + name() + "': an xdp test run needs at least "
-                    + XdpContext.MIN_PACKET + " bytes of data (ETH_HLEN), got " + (data == null ? "none" : data.length));
-        int metaLen = 0;
-        long ingress = 1; // the kernel runs on the loopback device when no ctx is given
-        long rxQueue = 0;
-        byte[] ctxIn = request.ctxIn();
-        if (ctxIn != null) {
-            if (ctxIn.length > XdpContext.USER_SIZE)
-                for (int i = XdpContext.USER_SIZE; i < ctxIn.length; i++)
-                    if (ctxIn[i] != 0)
-                        throw new BackendException(-BackendException.EINVAL, "ctx_in: byte " + i
-                                + " past struct xdp_md (24 bytes) is not zero");
-            ByteBuffer c = ByteBuffer.wrap(java.util.Arrays.copyOf(ctxIn, XdpContext.USER_SIZE)).order(order);
-            long dataOff = c.getInt(0) & 0xffffffffL;
-            long dataEnd = c.getInt(4) & 0xffffffffL;
-            long dataMeta = c.getInt(8) & 0xffffffffL;
-            if (dataMeta != 0 || dataEnd != data.length || dataOff > dataEnd || dataOff % 4 != 0 || dataOff > 32)
-                throw new BackendException(-BackendException.EINVAL, "ctx_in: need data_meta = 0, data_end = "
-                        + data.length + " (the data size) and data = metadata length (a multiple of 4, at most 32);"
-                        + " got data " + dataOff + ", data_end " + dataEnd + ", data_meta " + dataMeta);
-            if (c.getInt(20) != 0)
-                throw new BackendException(-BackendException.EINVAL, "ctx_in: egress_ifindex must be 0");
-            metaLen = (int) dataOff;
-            ingress = c.getInt(12) & 0xffffffffL;
-            rxQueue = c.getInt(16) & 0xffffffffL;
-        }
-        Memory memory = owner.memory;
-        packet = packet == null ? memory.map("packet", data, true) : memory.remap(packet, data);
-        if (ctx == null)
-            ctx = memory.map("ctx xdp_md", new byte[XdpContext.HIDDEN_SIZE], false);
-        XdpContext.fill(ctx.bytes(), order, packet.base(), metaLen, data.length, ingress, rxQueue);
-        VmState state = owner.state;
-        int repeat = Math.max(1, request.repeat());
+    /** r0 of the last repeat and the mean time per repeat. */
+    record Outcome(long r0, long durationNs) {
+    }
+
+    /**
+     * Runs the program {@code repeat} times (0 counts as 1) on {@code cpu} with r1 =
+     * {@code ctx}, recording into {@code run}; {@code ldAbsPacket} is what ld_abs/ld_ind
+     * read (skb types), or null. A fault is {@code -EFAULT} with the {@link VmFault} as cause.
+     */
+    Outcome execute(Cpu cpu, long ctx, int repeat, KernelRun run, Region ldAbsPacket) {
+        VmState state = cpu.state;
+        state.kernelRun = run;
+        state.setPacket(ldAbsPacket);
+        int n = Math.max(1, repeat);
         long r0 = 0;
         long start = System.nanoTime();
         try {
-            for (int i = 0; i < repeat; i++) {
-                state.setRegister(1, ctx.base());
+            for (int i = 0; i < n; i++) {
+                run.startRepeat();
+                state.setRegister(1, ctx);
                 r0 = vm.run(state);
             }
         } catch (VmFault f) {
             throw new BackendException(-BackendException.EFAULT, "program '" + name() + "' faulted: " + f.getMessage(), f);
+        } finally {
+            state.kernelRun = null;
+            state.setPacket(null);
         }
-        long duration = (System.nanoTime() - start) / repeat;
-        return new TestRunResult((int) r0, data, XdpContext.userView(order, metaLen, data.length, ingress, rxQueue), duration);
+        return new Outcome(r0, (System.nanoTime() - start) / n);
     }
 
     @Override

@@ -30,7 +30,10 @@ import java.util.List;
  * memory.load(packet.base() + 0x14, 4);                  // VmFault: "... is 2 bytes past the end of region 'packet' ..."
  * }</pre>
  *
- * <p>Not thread-safe: one memory belongs to one run at a time.
+ * <p>Thread-safe as the kernel's address space is: several runs (one per emulated CPU) may
+ * load and store at once, and regions may be mapped and unmapped meanwhile. Plain loads and
+ * stores race as they do on real CPUs; the atomic instructions are atomic
+ * ({@link #atomic}).
  */
 public final class Memory {
     /** log2 of the distance between region bases. */
@@ -48,8 +51,12 @@ public final class Memory {
     private static final VarHandle LONG_BE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 
     private final boolean big;
-    /** Indexed by {@code address >>> REGION_SHIFT}; slot 0 stays empty (NULL and low addresses). */
-    private Region[] table = new Region[8];
+    /**
+     * Indexed by {@code address >>> REGION_SHIFT}; slot 0 stays empty (NULL and low addresses).
+     * Replaced, never resized in place, when it grows; a pointer handed to another run always
+     * travels through a lock (a map's, a queue's), which publishes the slot written before it.
+     */
+    private volatile Region[] table = new Region[8];
     private int next = 1;
 
     /** An empty little-endian address space. */
@@ -70,13 +77,15 @@ public final class Memory {
      * Places {@code bytes} at a fresh base address. The region shares the array: what a
      * program stores is visible to the caller, and the other way round.
      */
-    public Region map(String name, byte[] bytes, boolean writable) {
+    public synchronized Region map(String name, byte[] bytes, boolean writable) {
         if (next > MAX_REGIONS)
             throw new IllegalStateException("address space full: " + MAX_REGIONS + " regions");
-        if (next == table.length)
-            table = Arrays.copyOf(table, table.length * 2);
+        Region[] t = table;
+        if (next == t.length)
+            t = Arrays.copyOf(t, Math.min(t.length * 2, MAX_REGIONS + 1));
         Region r = new Region(name, (long) next << REGION_SHIFT, bytes, writable);
-        table[next++] = r;
+        t[next++] = r;
+        table = t;
         return r;
     }
 
@@ -85,8 +94,9 @@ public final class Memory {
      * address, backed by {@code bytes}: a packet buffer reused across test runs without
      * using up region slots. Pointers into the old region now reach the new bytes.
      */
-    public Region remap(Region old, byte[] bytes) {
+    public synchronized Region remap(Region old, byte[] bytes) {
         int i = (int) (old.base() >>> REGION_SHIFT);
+        Region[] table = this.table;
         if (i >= next || table[i] != old)
             throw new IllegalArgumentException("not a mapped region: " + old);
         Region r = new Region(old.name(), old.base(), bytes, old.writable());
@@ -95,8 +105,9 @@ public final class Memory {
     }
 
     /** Removes a region; later accesses to its addresses fault. */
-    public void unmap(Region region) {
+    public synchronized void unmap(Region region) {
         int i = (int) (region.base() >>> REGION_SHIFT);
+        Region[] table = this.table;
         if (i < next && table[i] == region)
             table[i] = null;
     }
@@ -104,14 +115,15 @@ public final class Memory {
     /** The region holding {@code address}, or {@code null}. */
     public Region regionAt(long address) {
         long i = address >>> REGION_SHIFT;
-        if (i >= next)
+        Region[] table = this.table;
+        if (i >= table.length)
             return null;
         Region r = table[(int) i];
         return r != null && r.contains(address) ? r : null;
     }
 
     /** The regions in address order. */
-    public List<Region> regions() {
+    public synchronized List<Region> regions() {
         var out = new ArrayList<Region>();
         for (int i = 1; i < next; i++)
             if (table[i] != null)
@@ -215,10 +227,53 @@ public final class Memory {
         bytesFor(address, 1, true, slot, reg, off)[(int) (address & OFFSET_MASK)] = (byte) value;
     }
 
+    /** The read-modify-write operations of {@link #atomic}. */
+    enum AtomicOp { ADD, OR, AND, XOR, XCHG }
+
+    /**
+     * Atomically replaces the 4- or 8-byte value at {@code address} by {@code op(old, operand)}
+     * and returns the old value (zero-extended): the STX|ATOMIC instructions and helpers
+     * that need them. Like the kernel, the address must be a multiple of the size.
+     */
+    long atomic(AtomicOp op, long address, int size, long operand, int slot, int reg, int off) {
+        byte[] b = bytesFor(address, size, true, slot, reg, off);
+        int p = checkAligned(address, size, slot, reg, off);
+        VarHandle h = size == 8 ? (big ? LONG_BE : LONG_LE) : (big ? INT_BE : INT_LE);
+        for (;;) {
+            long old = size == 8 ? (long) h.getVolatile(b, p) : (int) h.getVolatile(b, p) & 0xffffffffL;
+            long value = switch (op) {
+                case ADD -> old + operand;
+                case OR -> old | operand;
+                case AND -> old & operand;
+                case XOR -> old ^ operand;
+                case XCHG -> operand;
+            };
+            if (size == 8 ? h.compareAndSet(b, p, old, value) : h.compareAndSet(b, p, (int) old, (int) value))
+                return old;
+        }
+    }
+
+    /** Atomic compare-and-exchange: stores {@code value} when the old value equals {@code expected}; returns the old value. */
+    long compareAndExchange(long address, int size, long expected, long value, int slot, int reg, int off) {
+        byte[] b = bytesFor(address, size, true, slot, reg, off);
+        int p = checkAligned(address, size, slot, reg, off);
+        if (size == 8)
+            return (long) (big ? LONG_BE : LONG_LE).compareAndExchange(b, p, expected, value);
+        return (int) (big ? INT_BE : INT_LE).compareAndExchange(b, p, (int) expected, (int) value) & 0xffffffffL;
+    }
+
+    private static int checkAligned(long address, int size, int slot, int reg, int off) {
+        if ((address & (size - 1)) != 0)
+            throw new VmFault(VmFault.Kind.MISALIGNED, slot, String.format("%sunaligned %d-byte atomic access at 0x%x",
+                    reg >= 0 ? "r" + reg + (off < 0 ? "-0x" : "+0x") + Integer.toHexString(Math.abs(off)) + ": " : "", size, address));
+        return (int) (address & OFFSET_MASK);
+    }
+
     /** The backing array of the region that holds the whole access, or a fault. */
     private byte[] bytesFor(long address, int size, boolean write, int slot, int reg, int off) {
         long i = address >>> REGION_SHIFT;
-        if (i < next) {
+        Region[] table = this.table;
+        if (i < table.length) {
             Region r = table[(int) i];
             // Bases are multiples of 1 << REGION_SHIFT, so the low bits are the offset in the region.
             if (r != null && (address & OFFSET_MASK) <= r.bytes().length - size && (r.writable() || !write))
@@ -256,7 +311,7 @@ public final class Memory {
      * signed here: a pointer that went below NULL (r1 - 4 with r1 = 0) is "before" every
      * region, not past the last one.
      */
-    Region nearest(long address) {
+    synchronized Region nearest(long address) {
         Region best = null;
         long bestDistance = -1; // unsigned max
         for (int i = 1; i < next; i++) {

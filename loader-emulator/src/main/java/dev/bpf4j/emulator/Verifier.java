@@ -3,9 +3,12 @@ package dev.bpf4j.emulator;
 import dev.bpf4j.asm.Disassembler;
 import dev.bpf4j.asm.Instruction;
 import dev.bpf4j.asm.Opcodes;
+import dev.bpf4j.loader.AttachType;
 import dev.bpf4j.loader.ProgramType;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.IntPredicate;
 import java.util.Set;
 
 /**
@@ -31,7 +34,12 @@ import java.util.Set;
  *     helpers the program type may not call ({@code "unknown func bpf_xdp_adjust_head#44"});
  *     see {@link #helperAllowed} for how approximate that table is;</li>
  * <li>division or modulo by the constant 0, or by a register known to hold 0
- *     ({@code "div by zero"}).</li>
+ *     ({@code "div by zero"});</li>
+ * <li>context accesses the program type does not allow
+ *     ({@code "invalid bpf_context access off=76 size=2"}), dereferences of a modified
+ *     context pointer, atomics on the context: see {@link ContextLayout} and
+ *     {@link ContextRewrite} (socket_filter, sched_cls/act, cgroup_skb, xdp,
+ *     cgroup_sockopt, kprobe, tracepoint, raw_tracepoint, perf_event, syscall).</li>
  * </ul>
  *
  * <p>Loops are allowed: the VM's instruction budget ends programs that do not terminate.
@@ -102,6 +110,14 @@ public final class Verifier {
         return id > 0 && id < HELPERS.length ? HELPERS[id] : null;
     }
 
+    /** The uapi id of helper {@code name} (without the {@code bpf_} prefix), or -1. */
+    static int helperId(String name) {
+        for (int id = 1; id < HELPERS.length; id++)
+            if (HELPERS[id].equals(name))
+                return id;
+        return -1;
+    }
+
     /** Helper ids 1..{@code helperCount()-1} are known. */
     public static int helperCount() {
         return HELPERS.length;
@@ -161,18 +177,42 @@ public final class Verifier {
      * {@link VerifierResult}.
      */
     public static VerifierResult verify(List<Instruction> insns, ProgramType type) {
-        return new Run(insns, type).run();
+        return verify(insns, type, EmulatorHelpers::implemented);
+    }
+
+    /** Verifies a linked program whose helper calls may reach only the ids {@code implemented} accepts. */
+    static VerifierResult verify(List<Instruction> insns, ProgramType type, IntPredicate implemented) {
+        return verify(insns, type, Optional.empty(), implemented);
+    }
+
+    /**
+     * Verifies a linked program of {@code type} with expected attach type {@code attach},
+     * which decides some context fields (xdp's egress_ifindex, sockopt's writable fields).
+     */
+    public static VerifierResult verify(List<Instruction> insns, ProgramType type, Optional<AttachType> attach) {
+        return verify(insns, type, attach, EmulatorHelpers::implemented);
+    }
+
+    static VerifierResult verify(List<Instruction> insns, ProgramType type, Optional<AttachType> attach,
+                                 IntPredicate implemented) {
+        return new Run(insns, type, attach, implemented).run();
     }
 
     /** One verification: the program by slot, and the log so far. */
     private static final class Run {
         private final ProgramType type;
+        private final Optional<AttachType> attach;
+        private final List<Instruction> insns;
+        private final IntPredicate implemented;
         private final Instruction[] at;    // by slot; null in the second half of an ld_imm64
         private final int n;
         private final StringBuilder log = new StringBuilder();
 
-        Run(List<Instruction> insns, ProgramType type) {
+        Run(List<Instruction> insns, ProgramType type, Optional<AttachType> attach, IntPredicate implemented) {
             this.type = type;
+            this.attach = attach;
+            this.insns = insns;
+            this.implemented = implemented;
             int slots = 0;
             for (Instruction i : insns)
                 slots += i.width();
@@ -303,6 +343,17 @@ public final class Verifier {
                     throw new Reject(s, "unreachable insn " + s);
             // 5. registers and stack, per subprogram
             dataflow(start, subprog);
+            // 6. context field accesses, as the type's *_is_valid_access allows them
+            var layout = ContextLayout.of(type, attach);
+            if (layout.isPresent()) {
+                ContextRewrite.Refusal refusal = ContextRewrite.run(insns, layout.get()).refusal();
+                if (refusal != null) {
+                    for (int k = 0; k <= refusal.slot() && k < n; k++)
+                        if (at[k] != null)
+                            log.append(line(k));
+                    throw new Reject(refusal.slot(), refusal.message());
+                }
+            }
             for (int s = 0; s < n; s++)
                 if (at[s] != null)
                     log.append(line(s));
@@ -514,6 +565,8 @@ public final class Verifier {
                                 throw new Reject(s, "invalid func unknown#" + i.imm());
                             if (!helperAllowed(i.imm(), type))
                                 throw new Reject(s, "unknown func bpf_" + name + "#" + i.imm());
+                            if (!implemented.test(i.imm()))
+                                throw new Reject(s, "helper bpf_" + name + "#" + i.imm() + " is not implemented by the emulator");
                         }
                         st.clobber();
                         return;

@@ -33,6 +33,12 @@ import java.util.List;
 public final class Vm {
     /** Instructions a run may execute unless the constructor says otherwise. */
     public static final long DEFAULT_BUDGET = 1_000_000;
+    /**
+     * What an ld_imm64 of a function's address (src 4, BPF_PSEUDO_FUNC) loads: this base plus
+     * 8 times the function's slot. It lies below the first region, so the "pointer" cannot be
+     * dereferenced, only handed to a helper that calls back (bpf_loop, bpf_for_each_map_elem).
+     */
+    public static final long FUNCTION_BASE = 0xf00_0000_0000L;
 
     // Internal operations beyond the opcode byte: variants selected by offset or src, and markers.
     private static final int SDIV64_K = 0x100, SDIV64_X = 0x101, SMOD64_K = 0x102, SMOD64_X = 0x103;
@@ -97,7 +103,10 @@ public final class Vm {
             dst[slot] = (byte) insn.dst();
             src[slot] = (byte) insn.src();
             off[slot] = insn.offset();
-            imm[slot] = insn.isLoadImm64() && insn.src() != 0 && insn.src() <= 6 ? resolver.resolve(insn) : insn.constant();
+            imm[slot] = !insn.isLoadImm64() ? insn.constant()
+                    : insn.src() == Opcodes.PSEUDO_FUNC ? functionAddress(slot, insn.imm(), n)
+                    : (insn.src() != 0 && insn.src() <= 6) || insn.reference() != null ? resolver.resolve(insn)
+                    : insn.constant();
             String why = check(insn);
             op[slot] = why != null ? INVALID : internal(insn);
             invalid[slot] = why;
@@ -113,6 +122,12 @@ public final class Vm {
         packed = new int[n + 1];
         for (int k = 0; k <= n; k++)
             packed[k] = op[k] | (dst[k] & 0xf) << 16 | (src[k] & 0xf) << 20;
+    }
+
+    /** The address an ld_imm64 with src 4 at {@code slot} loads; an entry outside the program gets an address no callback accepts. */
+    private static long functionAddress(int slot, int relative, int slots) {
+        long t = (long) slot + 1 + relative;
+        return t >= 0 && t < slots ? FUNCTION_BASE + 8 * t : FUNCTION_BASE - 8;
     }
 
     /** Decodes {@code code} (raw 8-byte slots in {@code order}) and builds a VM with the default budget. */
@@ -140,11 +155,66 @@ public final class Vm {
 
     /**
      * Runs the program from slot 0 on {@code s}, whose r1-r5 hold the arguments, and
-     * returns r0 at the outermost exit. r10 is set to the top of frame 0.
+     * returns r0 at the outermost exit. r10 is set to the top of frame 0. A helper may end
+     * the run early ({@link VmState#stop}) or continue it in another program (a tail call):
+     * that program then starts from its slot 0 with the same r1, on the same stack.
      *
      * @throws VmFault when the program breaks a rule of the emulator kernel
      */
     public long run(VmState s) {
+        s.tailCall = null;
+        s.tailCalls = 0;
+        s.runBudget = budget;
+        s.budgetLeft = budget; // one budget for the whole run: tail calls and callbacks included
+        Vm vm = this;
+        boolean done = false;
+        try {
+            for (;;) {
+                long r0 = vm.execute(s, 0, 0);
+                Vm next = s.tailCall;
+                if (next == null) {
+                    done = true;
+                    return r0;
+                }
+                s.tailCall = null;
+                vm = next;
+            }
+        } finally {
+            // The kernel's verifier proves every path unlocks; the emulator releases what a
+            // faulting run left locked, and faults a run that exits holding a lock.
+            long held = s.releaseHeldLock();
+            if (held != 0 && done)
+                throw new VmFault(VmFault.Kind.HELPER_ARGUMENT, -1, String.format("the program exited holding the bpf_spin_lock at 0x%x", held));
+        }
+    }
+
+    /**
+     * Calls the function that {@code address} (an ld_imm64 src 4 value of this program)
+     * names, with r1-r5 = {@code args}, one frame deeper than the calling helper, and
+     * returns its r0: what bpf_loop and bpf_for_each_map_elem do with their callbacks. The
+     * caller's registers r6-r10 are preserved.
+     */
+    long callback(VmState s, long address, long a1, long a2, long a3, long a4, long a5) {
+        long rel = address - FUNCTION_BASE;
+        if (rel < 0 || (rel & 7) != 0 || rel / 8 >= slots || op[(int) (rel / 8)] == MID_LDDW)
+            throw new VmFault(VmFault.Kind.HELPER_ARGUMENT, s.slot, String.format(
+                    "callback 0x%x is not a function of this program (an ld_imm64 src 4 address)", address));
+        int depth = s.depth + 1;
+        if (depth >= VmState.MAX_FRAMES)
+            throw new VmFault(VmFault.Kind.CALL_DEPTH, s.slot, "callback: call depth exceeds " + VmState.MAX_FRAMES + " frames");
+        long[] r = s.regs;
+        long r6 = r[6], r7 = r[7], r8 = r[8], r9 = r[9], r10 = r[10];
+        int slot = s.slot;
+        r[1] = a1; r[2] = a2; r[3] = a3; r[4] = a4; r[5] = a5;
+        long r0 = execute(s, (int) (rel / 8), depth);
+        r[6] = r6; r[7] = r7; r[8] = r8; r[9] = r9; r[10] = r10;
+        s.slot = slot;
+        s.depth = depth - 1;
+        return r0;
+    }
+
+    /** The interpreter loop, from slot {@code start} in frame {@code base}; returns at that frame's exit. */
+    private long execute(VmState s, int start, int base) {
         final int[] packed = this.packed;
         final short[] off = this.off;
         final long[] imm = this.imm;
@@ -152,15 +222,16 @@ public final class Vm {
         final Memory mem = s.memory();
         final int[] returnTo = new int[VmState.MAX_FRAMES];
         final long[] saved = new long[VmState.MAX_FRAMES * 5];
-        int depth = 0;
-        long left = budget;
+        int depth = base;
+        long left = s.budgetLeft;
         s.stopped = false;
-        r[10] = s.frame(0).end();
-        int pc = 0;
+        s.vm = this;
+        r[10] = s.frame(base).end();
+        int pc = start;
         for (;;) {
             final int i = pc++;
             if (--left < 0)
-                throw new VmFault(VmFault.Kind.BUDGET, i, "budget of " + budget + " instructions exhausted");
+                throw new VmFault(VmFault.Kind.BUDGET, i, "budget of " + s.runBudget + " instructions exhausted");
             final int c = packed[i];
             final int d = c >>> 16 & 0xf;
             final int x = c >>> 20;
@@ -282,7 +353,10 @@ public final class Vm {
                 case 0x85:
                 case 0x8d:
                     s.slot = i;
+                    s.depth = depth;
+                    s.budgetLeft = left;
                     r[0] = helpers.call((c & 0xffff) == 0x85 ? (int) imm[i] : (int) r[d], r[1], r[2], r[3], r[4], r[5], s);
+                    left = s.budgetLeft;
                     if (s.stopped)
                         return s.stopValue;
                     break;
@@ -296,8 +370,10 @@ public final class Vm {
                     r[10] = s.frame(depth).end();
                     break;
                 case 0x95:
-                    if (depth == 0)
+                    if (depth == base) {
+                        s.budgetLeft = left;
                         return r[0];
+                    }
                     depth--;
                     System.arraycopy(saved, depth * 5, r, 6, 5);
                     pc = returnTo[depth];
@@ -391,7 +467,7 @@ public final class Vm {
         return bits == 16 ? v & 0xffffL : bits == 32 ? v & M32 : v;
     }
 
-    /** The read-modify-write operations of STX|ATOMIC; the VM runs on one thread, so no lock is needed. */
+    /** The read-modify-write operations of STX|ATOMIC, atomic against other CPUs' runs. */
     private void atomic(int i, int size, long[] r, Memory mem) {
         int d = dst[i];
         int x = src[i];
@@ -406,29 +482,19 @@ public final class Vm {
             mem.store(address, size, r[x], i, d, o);
             return;
         }
-        long old = mem.load(address, size, i, d, o);
-        long mask = size == 8 ? -1L : M32;
-        switch (kind) {
-            case Opcodes.XCHG:
-                mem.store(address, size, r[x], i, d, o);
-                r[x] = old;
-                return;
-            case Opcodes.CMPXCHG:
-                if (((r[0] ^ old) & mask) == 0)
-                    mem.store(address, size, r[x], i, d, o);
-                r[0] = old;
-                return;
-            default:
-                break;
+        if (kind == Opcodes.CMPXCHG) {
+            long mask = size == 8 ? -1L : M32;
+            r[0] = mem.compareAndExchange(address, size, r[0] & mask, r[x] & mask, i, d, o);
+            return;
         }
-        long value;
-        switch (kind & ~Opcodes.FETCH) {
-            case Opcodes.ADD: value = old + r[x]; break;
-            case Opcodes.OR: value = old | r[x]; break;
-            case Opcodes.AND: value = old & r[x]; break;
-            default: value = old ^ r[x]; break; // XOR: check() allowed nothing else
-        }
-        mem.store(address, size, value, i, d, o);
+        Memory.AtomicOp operation = switch (kind & ~Opcodes.FETCH) {
+            case Opcodes.ADD -> Memory.AtomicOp.ADD;
+            case Opcodes.OR -> Memory.AtomicOp.OR;
+            case Opcodes.AND -> Memory.AtomicOp.AND;
+            case Opcodes.XOR -> Memory.AtomicOp.XOR;
+            default -> Memory.AtomicOp.XCHG; // XCHG: check() allowed nothing else
+        };
+        long old = mem.atomic(operation, address, size, r[x], i, d, o);
         if ((kind & Opcodes.FETCH) != 0)
             r[x] = old;
     }

@@ -34,7 +34,11 @@ public final class VmFault extends RuntimeException {
         /** The last instruction was not an exit, and execution ran past it. */
         FELL_OFF,
         /** An opcode or encoding the VM does not execute. */
-        INVALID_INSTRUCTION
+        INVALID_INSTRUCTION,
+        /** An atomic operation on an address that is not a multiple of its size. */
+        MISALIGNED,
+        /** A helper called with arguments the kernel's verifier would have refused (a wrong map type, a bad callback). */
+        HELPER_ARGUMENT
     }
 
     private final Kind kind;

@@ -31,9 +31,84 @@ public final class VmState {
     long stopValue;
     /** The slot of the running call instruction; written only before helper calls. */
     int slot = -1;
+    /** The running program, for helpers that call back into it (bpf_loop) or leave it (tail calls). */
+    Vm vm;
+    /** Set by a tail-call helper together with {@link #stop}: the program to continue in. */
+    Vm tailCall;
+    /** Tail calls taken in this run. */
+    int tailCalls;
+    /** Instructions the run may still execute; written back by the interpreter before helper calls. */
+    long budgetLeft;
+    /** The budget the run started with, for the message when it runs out. */
+    long runBudget;
+    /** The call depth of the running instruction (0 = outermost), for callbacks. */
+    int depth;
+    private final int cpu;
+    /** What the emulator kernel records during a run (set by the backend; null for a bare VM). */
+    KernelRun kernelRun;
 
     public VmState(Memory memory) {
+        this(memory, 0);
+    }
+
+    /** A state for runs on emulated CPU {@code cpu} (what bpf_get_smp_processor_id answers, and the per-CPU map slot). */
+    public VmState(Memory memory, int cpu) {
+        if (cpu < 0)
+            throw new IllegalArgumentException("cpu " + cpu + " must not be negative");
         this.memory = memory;
+        this.cpu = cpu;
+    }
+
+    /** The state of this CPU's bpf_get_prandom_u32 sequence (splitmix64). */
+    private long random;
+    /** The address of the bpf_spin_lock this run holds, or 0: the kernel allows one at a time. */
+    private long heldLock;
+
+    /** Starts this CPU's random sequence over from {@code seed}. */
+    void seedRandom(long seed) {
+        random = seed;
+    }
+
+    /** The next 64 random bits of this CPU's sequence. */
+    long nextRandom() {
+        long z = random += 0x9e3779b97f4a7c15L;
+        z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+        z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+        return z ^ (z >>> 31);
+    }
+
+    /** bpf_spin_lock: spins until the 4-byte lock word at {@code address} goes from 0 to 1. */
+    void lock(long address) {
+        if (heldLock != 0)
+            throw new VmFault(VmFault.Kind.HELPER_ARGUMENT, slot, String.format(
+                    "bpf_spin_lock at 0x%x while holding the lock at 0x%x (one lock at a time)", address, heldLock));
+        while (memory.compareAndExchange(address, 4, 0, 1, slot, -1, 0) != 0)
+            Thread.onSpinWait();
+        heldLock = address;
+    }
+
+    /** bpf_spin_unlock of the lock this run holds. */
+    void unlock(long address) {
+        if (heldLock != address)
+            throw new VmFault(VmFault.Kind.HELPER_ARGUMENT, slot, String.format(
+                    "bpf_spin_unlock at 0x%x, but the lock held is %s", address, heldLock == 0 ? "none" : String.format("0x%x", heldLock)));
+        memory.atomic(Memory.AtomicOp.XCHG, address, 4, 0, slot, -1, 0); // a release, as spin_unlock
+        heldLock = 0;
+    }
+
+    /** Releases a lock the run still holds when it ends; returns its address, or 0. */
+    long releaseHeldLock() {
+        long held = heldLock;
+        if (held != 0) {
+            heldLock = 0;
+            memory.atomic(Memory.AtomicOp.XCHG, held, 4, 0, -1, -1, 0);
+        }
+        return held;
+    }
+
+    /** The emulated CPU this state runs on. */
+    public int cpu() {
+        return cpu;
     }
 
     public Memory memory() {

@@ -1,4 +1,4 @@
-package dev.bpf4j.loader;
+package dev.bpf4j.testdata;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -14,14 +14,15 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * Builds and runs small C programs against the system's libbpf, the peer we compare with.
  * Where gcc or libbpf-dev is missing the calling test is skipped (JUnit assumption) with a
- * reason; CI installs both (.ci/run), so there the comparison always runs.
+ * reason; CI installs both (.ci/run), so there the comparison always runs. Shared by the
+ * tests of every module (loader-core's libbpf comparisons, loader-emulator's kernel peer).
  */
-final class LibbpfTool {
+public final class LibbpfTool {
     private LibbpfTool() {
     }
 
     /** Compiles {@code source} with {@code gcc ... -lbpf} into {@code dir/name}. */
-    static Path build(Path dir, String name, String source) throws IOException, InterruptedException {
+    public static Path build(Path dir, String name, String source) throws IOException, InterruptedException {
         assumeTrue(Files.isRegularFile(Path.of("/usr/include/bpf/libbpf.h")),
                 "libbpf-dev is not installed (/usr/include/bpf/libbpf.h missing): cannot compare with the real libbpf");
         Path c = dir.resolve(name + ".c");
@@ -41,11 +42,11 @@ final class LibbpfTool {
         return binary;
     }
 
-    record Result(int exitCode, String stdout, String stderr) {
+    public record Result(int exitCode, String stdout, String stderr) {
     }
 
     /** Runs {@code binary args...} with {@code input} on stdin; fails the test after 60 s. */
-    static Result run(Path binary, String input, String... args) throws IOException, InterruptedException {
+    public static Result run(Path binary, String input, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(binary.toString());
         command.addAll(List.of(args));
