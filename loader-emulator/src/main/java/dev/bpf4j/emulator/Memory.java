@@ -53,10 +53,12 @@ public final class Memory {
     private final boolean big;
     /**
      * Indexed by {@code address >>> REGION_SHIFT}; slot 0 stays empty (NULL and low addresses).
-     * Replaced, never resized in place, when it grows; a pointer handed to another run always
-     * travels through a lock (a map's, a queue's), which publishes the slot written before it.
+     * Replaced, never resized in place, when it grows. Deliberately not volatile (the
+     * interpreter reads it on every access): a run only reaches a region through a pointer
+     * it made itself or received through a lock (a map's, the CPU queue's), and that lock
+     * publishes the table written before the pointer was handed over.
      */
-    private volatile Region[] table = new Region[8];
+    private Region[] table = new Region[8];
     private int next = 1;
 
     /** An empty little-endian address space. */

@@ -60,6 +60,13 @@ public final class Vm {
     private final int[] target;
     /** Why a slot is {@link #INVALID}; null for valid ones. */
     private final String[] invalid;
+    /**
+     * The instructions from a slot up to and including the next jump, call or exit: what
+     * entering the slot's straight-line run costs the budget. Charging whole runs where
+     * control arrives, instead of every instruction, keeps the count exact at each jump
+     * while the loop pays for it only at jumps.
+     */
+    private final int[] cost;
     private final Helpers helpers;
     private final long budget;
     private final boolean big;
@@ -98,8 +105,10 @@ public final class Vm {
         imm = new long[n + 1];
         target = new int[n + 1];
         invalid = new String[n + 1];
+        boolean[] control = new boolean[n + 1];
         int slot = 0;
         for (Instruction insn : program) {
+            control[slot] = insn.isJump() || insn.isCall() || insn.isCallx() || insn.isExit() || insn.isLocalCall();
             dst[slot] = (byte) insn.dst();
             src[slot] = (byte) insn.src();
             off[slot] = insn.offset();
@@ -119,6 +128,10 @@ public final class Vm {
             slot++;
         }
         op[n] = FELL_OFF;
+        cost = new int[n + 1];
+        cost[n] = 1;
+        for (int k = n - 1; k >= 0; k--)
+            cost[k] = op[k] == MID_LDDW || control[k] ? 1 : 1 + cost[op[k + 1] == MID_LDDW ? k + 2 : k + 1];
         packed = new int[n + 1];
         for (int k = 0; k <= n; k++)
             packed[k] = op[k] | (dst[k] & 0xf) << 16 | (src[k] & 0xf) << 20;
@@ -220,6 +233,7 @@ public final class Vm {
         final long[] imm = this.imm;
         final long[] r = s.regs;
         final Memory mem = s.memory();
+        final int[] cost = this.cost;
         final int[] returnTo = new int[VmState.MAX_FRAMES];
         final long[] saved = new long[VmState.MAX_FRAMES * 5];
         int depth = base;
@@ -228,10 +242,10 @@ public final class Vm {
         s.vm = this;
         r[10] = s.frame(base).end();
         int pc = start;
+        if ((left -= cost[pc]) < 0)
+            throw exhausted(pc, s);
         for (;;) {
             final int i = pc++;
-            if (--left < 0)
-                throw new VmFault(VmFault.Kind.BUDGET, i, "budget of " + s.runBudget + " instructions exhausted");
             final int c = packed[i];
             final int d = c >>> 16 & 0xf;
             final int x = c >>> 20;
@@ -302,53 +316,53 @@ public final class Vm {
                 case SMOD32_X: r[d] = smod32(r[d], r[x]); break;
                 case MOVSX32: r[d] = (off[i] == 8 ? (byte) r[x] : (short) r[x]) & M32; break;
                 // ---- JMP
-                case 0x05: pc = jump(i); break;
-                case 0x15: if (r[d] == imm[i]) pc = jump(i); break;
-                case 0x1d: if (r[d] == r[x]) pc = jump(i); break;
-                case 0x25: if (Long.compareUnsigned(r[d], imm[i]) > 0) pc = jump(i); break;
-                case 0x2d: if (Long.compareUnsigned(r[d], r[x]) > 0) pc = jump(i); break;
-                case 0x35: if (Long.compareUnsigned(r[d], imm[i]) >= 0) pc = jump(i); break;
-                case 0x3d: if (Long.compareUnsigned(r[d], r[x]) >= 0) pc = jump(i); break;
-                case 0x45: if ((r[d] & imm[i]) != 0) pc = jump(i); break;
-                case 0x4d: if ((r[d] & r[x]) != 0) pc = jump(i); break;
-                case 0x55: if (r[d] != imm[i]) pc = jump(i); break;
-                case 0x5d: if (r[d] != r[x]) pc = jump(i); break;
-                case 0x65: if (r[d] > imm[i]) pc = jump(i); break;
-                case 0x6d: if (r[d] > r[x]) pc = jump(i); break;
-                case 0x75: if (r[d] >= imm[i]) pc = jump(i); break;
-                case 0x7d: if (r[d] >= r[x]) pc = jump(i); break;
-                case 0xa5: if (Long.compareUnsigned(r[d], imm[i]) < 0) pc = jump(i); break;
-                case 0xad: if (Long.compareUnsigned(r[d], r[x]) < 0) pc = jump(i); break;
-                case 0xb5: if (Long.compareUnsigned(r[d], imm[i]) <= 0) pc = jump(i); break;
-                case 0xbd: if (Long.compareUnsigned(r[d], r[x]) <= 0) pc = jump(i); break;
-                case 0xc5: if (r[d] < imm[i]) pc = jump(i); break;
-                case 0xcd: if (r[d] < r[x]) pc = jump(i); break;
-                case 0xd5: if (r[d] <= imm[i]) pc = jump(i); break;
-                case 0xdd: if (r[d] <= r[x]) pc = jump(i); break;
+                case 0x05: pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                case 0x15: if (r[d] == imm[i]) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                case 0x1d: if (r[d] == r[x]) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                case 0x25: if (Long.compareUnsigned(r[d], imm[i]) > 0) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                case 0x2d: if (Long.compareUnsigned(r[d], r[x]) > 0) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                case 0x35: if (Long.compareUnsigned(r[d], imm[i]) >= 0) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                case 0x3d: if (Long.compareUnsigned(r[d], r[x]) >= 0) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                case 0x45: if ((r[d] & imm[i]) != 0) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                case 0x4d: if ((r[d] & r[x]) != 0) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                case 0x55: if (r[d] != imm[i]) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                case 0x5d: if (r[d] != r[x]) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                case 0x65: if (r[d] > imm[i]) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                case 0x6d: if (r[d] > r[x]) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                case 0x75: if (r[d] >= imm[i]) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                case 0x7d: if (r[d] >= r[x]) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                case 0xa5: if (Long.compareUnsigned(r[d], imm[i]) < 0) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                case 0xad: if (Long.compareUnsigned(r[d], r[x]) < 0) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                case 0xb5: if (Long.compareUnsigned(r[d], imm[i]) <= 0) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                case 0xbd: if (Long.compareUnsigned(r[d], r[x]) <= 0) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                case 0xc5: if (r[d] < imm[i]) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                case 0xcd: if (r[d] < r[x]) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                case 0xd5: if (r[d] <= imm[i]) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                case 0xdd: if (r[d] <= r[x]) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
                 // ---- JMP32
-                case 0x06: pc = jump(i); break;
-                case 0x16: if ((int) r[d] == (int) imm[i]) pc = jump(i); break;
-                case 0x1e: if ((int) r[d] == (int) r[x]) pc = jump(i); break;
-                case 0x26: if (Integer.compareUnsigned((int) r[d], (int) imm[i]) > 0) pc = jump(i); break;
-                case 0x2e: if (Integer.compareUnsigned((int) r[d], (int) r[x]) > 0) pc = jump(i); break;
-                case 0x36: if (Integer.compareUnsigned((int) r[d], (int) imm[i]) >= 0) pc = jump(i); break;
-                case 0x3e: if (Integer.compareUnsigned((int) r[d], (int) r[x]) >= 0) pc = jump(i); break;
-                case 0x46: if (((int) r[d] & (int) imm[i]) != 0) pc = jump(i); break;
-                case 0x4e: if (((int) r[d] & (int) r[x]) != 0) pc = jump(i); break;
-                case 0x56: if ((int) r[d] != (int) imm[i]) pc = jump(i); break;
-                case 0x5e: if ((int) r[d] != (int) r[x]) pc = jump(i); break;
-                case 0x66: if ((int) r[d] > (int) imm[i]) pc = jump(i); break;
-                case 0x6e: if ((int) r[d] > (int) r[x]) pc = jump(i); break;
-                case 0x76: if ((int) r[d] >= (int) imm[i]) pc = jump(i); break;
-                case 0x7e: if ((int) r[d] >= (int) r[x]) pc = jump(i); break;
-                case 0xa6: if (Integer.compareUnsigned((int) r[d], (int) imm[i]) < 0) pc = jump(i); break;
-                case 0xae: if (Integer.compareUnsigned((int) r[d], (int) r[x]) < 0) pc = jump(i); break;
-                case 0xb6: if (Integer.compareUnsigned((int) r[d], (int) imm[i]) <= 0) pc = jump(i); break;
-                case 0xbe: if (Integer.compareUnsigned((int) r[d], (int) r[x]) <= 0) pc = jump(i); break;
-                case 0xc6: if ((int) r[d] < (int) imm[i]) pc = jump(i); break;
-                case 0xce: if ((int) r[d] < (int) r[x]) pc = jump(i); break;
-                case 0xd6: if ((int) r[d] <= (int) imm[i]) pc = jump(i); break;
-                case 0xde: if ((int) r[d] <= (int) r[x]) pc = jump(i); break;
+                case 0x06: pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                case 0x16: if ((int) r[d] == (int) imm[i]) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                case 0x1e: if ((int) r[d] == (int) r[x]) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                case 0x26: if (Integer.compareUnsigned((int) r[d], (int) imm[i]) > 0) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                case 0x2e: if (Integer.compareUnsigned((int) r[d], (int) r[x]) > 0) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                case 0x36: if (Integer.compareUnsigned((int) r[d], (int) imm[i]) >= 0) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                case 0x3e: if (Integer.compareUnsigned((int) r[d], (int) r[x]) >= 0) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                case 0x46: if (((int) r[d] & (int) imm[i]) != 0) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                case 0x4e: if (((int) r[d] & (int) r[x]) != 0) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                case 0x56: if ((int) r[d] != (int) imm[i]) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                case 0x5e: if ((int) r[d] != (int) r[x]) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                case 0x66: if ((int) r[d] > (int) imm[i]) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                case 0x6e: if ((int) r[d] > (int) r[x]) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                case 0x76: if ((int) r[d] >= (int) imm[i]) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                case 0x7e: if ((int) r[d] >= (int) r[x]) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                case 0xa6: if (Integer.compareUnsigned((int) r[d], (int) imm[i]) < 0) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                case 0xae: if (Integer.compareUnsigned((int) r[d], (int) r[x]) < 0) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                case 0xb6: if (Integer.compareUnsigned((int) r[d], (int) imm[i]) <= 0) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                case 0xbe: if (Integer.compareUnsigned((int) r[d], (int) r[x]) <= 0) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                case 0xc6: if ((int) r[d] < (int) imm[i]) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                case 0xce: if ((int) r[d] < (int) r[x]) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                case 0xd6: if ((int) r[d] <= (int) imm[i]) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                case 0xde: if ((int) r[d] <= (int) r[x]) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
                 // ---- calls and exit
                 case 0x85:
                 case 0x8d:
@@ -359,6 +373,8 @@ public final class Vm {
                     left = s.budgetLeft;
                     if (s.stopped)
                         return s.stopValue;
+                    if ((left -= cost[pc]) < 0)
+                        throw exhausted(i, s);
                     break;
                 case LOCAL_CALL:
                     if (depth + 1 >= VmState.MAX_FRAMES)
@@ -368,6 +384,8 @@ public final class Vm {
                     pc = jump(i);
                     depth++;
                     r[10] = s.frame(depth).end();
+                    if ((left -= cost[pc]) < 0)
+                        throw exhausted(i, s);
                     break;
                 case 0x95:
                     if (depth == base) {
@@ -377,6 +395,8 @@ public final class Vm {
                     depth--;
                     System.arraycopy(saved, depth * 5, r, 6, 5);
                     pc = returnTo[depth];
+                    if ((left -= cost[pc]) < 0)
+                        throw exhausted(i, s);
                     break;
                 // ---- loads and stores
                 case 0x18: r[d] = imm[i]; pc++; break;
@@ -414,6 +434,11 @@ public final class Vm {
                     throw new VmFault(VmFault.Kind.INVALID_INSTRUCTION, i, invalid[i]);
             }
         }
+    }
+
+    /** The budget ran out: the run would go past it in the straight-line run control reaches after slot {@code i}. */
+    private static VmFault exhausted(int i, VmState s) {
+        return new VmFault(VmFault.Kind.BUDGET, i, "budget of " + s.runBudget + " instructions exhausted");
     }
 
     /** The target of the jump or call at {@code i}, checked when it is taken. */

@@ -12,7 +12,6 @@ import dev.bpf4j.testdata.TestObjects.Target;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
-import net.jqwik.api.Disabled;
 import net.jqwik.api.EdgeCasesMode;
 import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
@@ -36,6 +35,8 @@ import java.util.Map;
 import java.util.TreeMap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The law of issue "Agreement with Linux": a program that BPF_PROG_TEST_RUN runs in the
@@ -100,8 +101,8 @@ class KernelAgreementTest {
     }
 
     // Requests where the emulator once disagreed with Linux 6.18, kept as examples; the two
-    // that still disagree (multi-buffer XDP, which the emulator does not model) are disabled:
-    // run one with -Dtest=KernelAgreementTest#name after removing @Disabled to see it.
+    // that still disagree (multi-buffer XDP, which the emulator does not model) check the
+    // known gap instead: the kernel runs them, the emulator refuses them with -ENOTSUPP.
     static final Case XDP_PARSER = CASES.get(0);
 
     /**
@@ -110,10 +111,9 @@ class KernelAgreementTest {
      * in the linear area and the rest in fragments; before, and in the emulator, -EINVAL.
      */
     @Example
-    @Disabled("emulator: multi-buffer XDP packets are not modelled (-ENOTSUPP); Linux 6.18 puts data past data_end in fragments")
     void linearAreaShorterThanTheData() throws Exception {
-        byte[] frame = frame(18);
-        assertAgree(new Input(XDP_PARSER, TestRun.ofData(frame).withCtx(XdpRuns.xdpMd(0, 10, 0, 0))));
+        byte[] frame = frame(30);
+        assertMultiBufferGap(new Input(XDP_PARSER, TestRun.ofData(frame).withCtx(XdpRuns.xdpMd(0, 20, 0, 0))));
     }
 
     /**
@@ -122,9 +122,24 @@ class KernelAgreementTest {
      * fragments the program does not see, so xdp_parser counts 3520 bytes, not 4000.
      */
     @Example
-    @Disabled("emulator: multi-buffer XDP packets are not modelled (-ENOTSUPP); the kernel puts 3520 bytes in the linear area and the rest in fragments")
     void frameLongerThanTheLinearArea() throws Exception {
-        assertAgree(new Input(XDP_PARSER, TestRun.ofData(frame(4000))));
+        assertMultiBufferGap(new Input(XDP_PARSER, TestRun.ofData(frame(4000))));
+    }
+
+    /** The known gap: the kernel runs a multi-buffer XDP request; the emulator says it does not model it. */
+    static void assertMultiBufferGap(Input input) throws IOException, InterruptedException {
+        Peers peers = peers(input.c());
+        synchronized (peers) {
+            peers.kernel().reset();
+            KernelPeer.Run k = peers.kernel().run(input.c().program(), input.run().dataIn(), input.run().ctxIn(), input.run().repeat());
+            assertTrue(k.ok(), () -> "the kernel refused it (" + k.message() + "): the gap may be gone\n" + input);
+            try (LoadedObject emulator = peers.emulator().load()) {
+                BackendException e = assertThrows(BackendException.class,
+                        () -> emulator.program(input.c().program()).testRun(input.run()));
+                assertEquals(-BackendException.ENOTSUPP, e.errno(), e.getMessage());
+                assertTrue(e.getMessage().contains("multi-buffer") || e.getMessage().contains("fragments"), e.getMessage());
+            }
+        }
     }
 
     /**

@@ -125,9 +125,17 @@ class VmFaultTest {
         var program = List.of(i(0xb7, 0, 0, 0, 1), EXIT);
         var vm = new Vm(program, ByteOrder.LITTLE_ENDIAN, Helpers.NONE, ConstantResolver.AS_WRITTEN, 2);
         assertEquals(1, vm.run(new byte[0]));
+        // The budget is charged per straight-line run where control enters it: the two
+        // instructions up to the exit do not fit in 1, so the run stops before the first.
         var tight = new Vm(program, ByteOrder.LITTLE_ENDIAN, Helpers.NONE, ConstantResolver.AS_WRITTEN, 1);
-        assertEquals("instruction 1: budget of 1 instructions exhausted",
+        assertEquals("instruction 0: budget of 1 instructions exhausted",
                 assertThrows(VmFault.class, () -> tight.run(new byte[0])).getMessage());
+        // A loop of 3 instructions run 10 times, the set-up and the exit: 2 + 30 + 1 = 33 fit in 33, not in 32.
+        var loop = List.of(i(0xb7, 0, 0, 0, 0), i(0xb7, 1, 0, 0, 10),
+                i(0x07, 0, 0, 0, 1), i(0x17, 1, 0, 0, 1), i(0x55, 1, 0, -3, 0), EXIT);
+        assertEquals(10, new Vm(loop, ByteOrder.LITTLE_ENDIAN, Helpers.NONE, ConstantResolver.AS_WRITTEN, 33).run(new byte[0]));
+        assertEquals(VmFault.Kind.BUDGET, assertThrows(VmFault.class,
+                () -> new Vm(loop, ByteOrder.LITTLE_ENDIAN, Helpers.NONE, ConstantResolver.AS_WRITTEN, 32).run(new byte[0])).kind());
     }
 
     @Test
