@@ -21,12 +21,8 @@ import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 import org.opentest4j.TestAbortedException;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -63,7 +59,7 @@ public class XdpParserBenchmark {
     public void setUp() {
         object = Bpf4j.open("xdp_parser.o", TestObjects.object("xdp_parser", TestObjects.Target.BPFEL)).load();
         program = object.program("xdp_parser");
-        List<byte[]> frames = frames(TestObjects.resource("pcap/sample.pcap"));
+        List<byte[]> frames = TestObjects.pcapFrames("pcap/sample.pcap");
         if (frames.size() != PACKETS)
             throw new IllegalStateException("sample.pcap has " + frames.size() + " frames, the benchmark counts " + PACKETS);
         once = frames.stream().map(TestRun::ofData).toList();
@@ -99,7 +95,7 @@ public class XdpParserBenchmark {
      */
     public static void main(String[] args) throws Exception {
         int repeat = args.length > 0 ? Integer.parseInt(args[0]) : 1_000_000;
-        List<byte[]> frames = frames(TestObjects.resource("pcap/sample.pcap"));
+        List<byte[]> frames = TestObjects.pcapFrames("pcap/sample.pcap");
         Path work = Files.createTempDirectory("bpf4j-xdp-bench");
         try {
             Path file = work.resolve("xdp_parser.o");
@@ -136,25 +132,5 @@ public class XdpParserBenchmark {
                     Files.delete(f);
             }
         }
-    }
-
-    /** The frames of a classic pcap file (either byte order). */
-    static List<byte[]> frames(byte[] pcap) {
-        ByteBuffer b = ByteBuffer.wrap(pcap).order(ByteOrder.LITTLE_ENDIAN);
-        int magic = b.getInt(0);
-        if (magic == 0xd4c3b2a1 || magic == 0x4d3cb2a1)
-            b.order(ByteOrder.BIG_ENDIAN);
-        else if (magic != 0xa1b2c3d4 && magic != 0xa1b23c4d)
-            throw new IllegalArgumentException(String.format("not a pcap file (magic 0x%08x)", magic));
-        var out = new ArrayList<byte[]>();
-        for (int p = 24; p + 16 <= pcap.length; ) {
-            int len = b.getInt(p + 8);
-            p += 16;
-            if (len < 0 || p + len > pcap.length)
-                throw new IllegalArgumentException("truncated pcap record at " + (p - 16));
-            out.add(Arrays.copyOfRange(pcap, p, p + len));
-            p += len;
-        }
-        return out;
     }
 }

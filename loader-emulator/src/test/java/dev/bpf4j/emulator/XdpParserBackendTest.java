@@ -17,8 +17,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.TreeMap;
 
@@ -46,27 +44,6 @@ class XdpParserBackendTest {
         return Bpf4j.open(file).load();
     }
 
-    /** The frames of a classic pcap file (24-byte global header, 16-byte record headers), either byte order. */
-    static List<byte[]> frames(byte[] pcap) {
-        ByteBuffer b = ByteBuffer.wrap(pcap).order(ByteOrder.LITTLE_ENDIAN);
-        int magic = b.getInt(0);
-        if (magic == 0xd4c3b2a1 || magic == 0x4d3cb2a1)
-            b.order(ByteOrder.BIG_ENDIAN);
-        else if (magic != 0xa1b2c3d4 && magic != 0xa1b23c4d)
-            throw new IllegalArgumentException(String.format("not a pcap file (magic 0x%08x)", magic));
-        var out = new ArrayList<byte[]>();
-        int p = 24;
-        while (p + 16 <= pcap.length) {
-            int incl = b.getInt(p + 8);
-            p += 16;
-            if (incl < 0 || p + incl > pcap.length)
-                throw new IllegalArgumentException("truncated pcap record at " + (p - 16));
-            out.add(Arrays.copyOfRange(pcap, p, p + incl));
-            p += incl;
-        }
-        return out;
-    }
-
     @ParameterizedTest
     @EnumSource(Target.class)
     void sampleCaptureMatchesHandWrittenExpectations(Target target) throws IOException {
@@ -86,7 +63,7 @@ class XdpParserBackendTest {
                 default: throw new IllegalStateException(line);
             }
         }
-        List<byte[]> frames = frames(TestObjects.resource("pcap/sample.pcap"));
+        List<byte[]> frames = TestObjects.pcapFrames("pcap/sample.pcap");
         assertEquals(verdicts.size(), frames.size());
         try (LoadedObject obj = load(target)) {
             var prog = obj.program("xdp_parser");

@@ -66,6 +66,31 @@ public final class TestObjects {
     }
 
     /** A file under the testdata classpath root, e.g. {@code tools/libbpf_inspect.c}. */
+    /**
+     * The frames of the bundled classic pcap {@code path} (e.g. {@code "pcap/sample.pcap"}),
+     * either byte order. Only for the captures kept here; the command line's reader
+     * (loader-cli) is the one that checks hostile files.
+     */
+    public static List<byte[]> pcapFrames(String path) {
+        byte[] pcap = resource(path);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(pcap).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        int magic = b.getInt(0);
+        if (magic == 0xd4c3b2a1 || magic == 0x4d3cb2a1)
+            b.order(java.nio.ByteOrder.BIG_ENDIAN);
+        else if (magic != 0xa1b2c3d4 && magic != 0xa1b23c4d)
+            throw new IllegalArgumentException(String.format("%s: not a pcap file (magic 0x%08x)", path, magic));
+        var out = new java.util.ArrayList<byte[]>();
+        for (int p = 24; p + 16 <= pcap.length; ) {
+            int length = b.getInt(p + 8);
+            p += 16;
+            if (length < 0 || p + length > pcap.length)
+                throw new IllegalArgumentException(path + ": truncated pcap record at " + (p - 16));
+            out.add(java.util.Arrays.copyOfRange(pcap, p, p + length));
+            p += length;
+        }
+        return out;
+    }
+
     public static byte[] resource(String path) {
         try (InputStream in = TestObjects.class.getResourceAsStream(ROOT + path)) {
             if (in == null)
