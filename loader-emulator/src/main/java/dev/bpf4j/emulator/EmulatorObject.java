@@ -163,14 +163,6 @@ final class EmulatorObject implements LoadedObject {
         return null;
     }
 
-    /** {@code n} bytes at {@code address}, which the caller knows to be mapped (a map value). */
-    byte[] copy(long address, int n) {
-        Region r = memory.regionAt(address);
-        byte[] out = new byte[n];
-        System.arraycopy(r.bytes(), (int) (address - r.base()), out, 0, n);
-        return out;
-    }
-
     /** BPF_MAP_CREATE: the kernel's checks ({@link MapChecks}), then the map. */
     private EmulatorMap createMap(MapSpec m) {
         if (m.type() == MapType.PERF_EVENT_ARRAY && m.maxEntries() == 0) // libbpf: one slot per CPU
@@ -277,19 +269,8 @@ final class EmulatorObject implements LoadedObject {
     EmulatorMap mapAt(long address, int helper, VmState s) {
         EmulatorMap m = byHandle.get(address);
         if (m == null)
-            throw new VmFault(VmFault.Kind.HELPER_ARGUMENT, s.slot(), String.format(
-                    "helper bpf_%s#%d: 0x%x is not a map (an ld_imm64 map reference)", Verifier.helperName(helper), helper, address));
+            throw HelperTable.misuse(helper, s, String.format("0x%x is not a map (an ld_imm64 map reference)", address));
         return m;
-    }
-
-    /** {@code n} bytes of the program's memory at {@code address}, or a fault. */
-    byte[] read(long address, int n, VmState s) {
-        Region r = memory.regionAt(address);
-        if (r == null || address - r.base() + n > r.size())
-            throw memory.fault(address, n, false, s.slot(), -1, 0);
-        byte[] out = new byte[n];
-        System.arraycopy(r.bytes(), (int) (address - r.base()), out, 0, n);
-        return out;
     }
 
     // ---- CPUs

@@ -24,7 +24,7 @@ final class HashOfMapsMap extends BpfHashMap {
         long a = super.lookupAddress(key, s);
         if (a == 0 || s == null)
             return a;
-        Object m = owner.byFd((int) u32(owner.copy(a, 4)));
+        Object m = owner.byFd((int) u32(owner.memory.read(a, 4, -1)));
         return m instanceof EmulatorMap inner ? inner.handle.base() : 0;
     }
 }

@@ -46,6 +46,20 @@ final class HelperTable implements Helpers {
         return byId[id].call(r1, r2, r3, r4, r5, state);
     }
 
+    /** A helper called with arguments the kernel's verifier would have refused: {@code "helper bpf_<name>#<id>: what"}. */
+    static VmFault misuse(int id, VmState s, String what) {
+        return new VmFault(VmFault.Kind.HELPER_ARGUMENT, s.slot(), prefix(id) + what);
+    }
+
+    /** A memory fault inside helper {@code id}, named after it. */
+    static VmFault named(int id, VmState s, VmFault f) {
+        return new VmFault(f.kind(), s.slot(), prefix(id) + f.getMessage().replaceFirst("^instruction \\d+: ", ""));
+    }
+
+    private static String prefix(int id) {
+        return "helper bpf_" + Verifier.helperName(id) + "#" + id + ": ";
+    }
+
     static final class Builder {
         private Function[] byId = new Function[Verifier.helperCount()];
 

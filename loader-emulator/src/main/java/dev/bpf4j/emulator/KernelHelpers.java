@@ -50,14 +50,14 @@ final class KernelHelpers {
             int size = checkSize(r2, s);
             byte[] out = new byte[size]; // strscpy_pad: truncated, NUL-terminated, zero-padded
             System.arraycopy(comm, 0, out, 0, Math.min(comm.length, size - 1));
-            write(o, r1, out, s);
+            s.write(r1, out);
             return 0;
         });
         for (String name : new String[] {"probe_read", "probe_read_kernel", "probe_read_user"})
             b.add(name, (r1, r2, r3, r4, r5, s) -> { // long bpf_probe_read(dst, size, unsafe_ptr)
                 int size = checkSize(r2, s);
-                byte[] data = readOrNull(o, r3, size);
-                write(o, r1, data == null ? new byte[size] : data, s);
+                byte[] data = o.memory.bytesOrNull(r3, size);
+                s.write(r1, data == null ? new byte[size] : data);
                 return data == null ? -BackendException.EFAULT : 0;
             });
         for (String name : new String[] {"probe_read_str", "probe_read_kernel_str", "probe_read_user_str"})
@@ -66,11 +66,11 @@ final class KernelHelpers {
                 byte[] str = stringOrNull(o, r3, size - 1);
                 byte[] out = new byte[size];
                 if (str == null) {
-                    write(o, r1, out, s);
+                    s.write(r1, out);
                     return -BackendException.EFAULT;
                 }
                 System.arraycopy(str, 0, out, 0, str.length);
-                write(o, r1, java.util.Arrays.copyOf(out, str.length + 1), s);
+                s.write(r1, java.util.Arrays.copyOf(out, str.length + 1));
                 return str.length + 1;
             });
         b.add("trace_printk", (r1, r2, r3, r4, r5, s) -> { // long bpf_trace_printk(fmt, fmt_size, ...)
@@ -97,7 +97,7 @@ final class KernelHelpers {
                 int size = checkSize(r2, s);
                 byte[] out = java.util.Arrays.copyOf(text, Math.min(text.length, size - 1) + 1); // NUL-terminated
                 out[out.length - 1] = 0;
-                write(o, r1, out, s);
+                s.write(r1, out);
             }
             return text.length + 1;
         });
@@ -152,7 +152,7 @@ final class KernelHelpers {
     /** The format of trace_printk: {@code size} bytes that must hold a NUL; its bytes before the NUL, or null. */
     private static byte[] formatString(EmulatorObject o, long address, long size, VmState s) {
         int n = checkSize(size, s);
-        byte[] raw = o.read(address, n, s);
+        byte[] raw = s.read(address, n);
         for (int i = 0; i < n; i++)
             if (raw[i] == 0)
                 return java.util.Arrays.copyOf(raw, i);
@@ -174,20 +174,6 @@ final class KernelHelpers {
         if (size <= 0 || size > Integer.MAX_VALUE)
             throw new VmFault(VmFault.Kind.HELPER_ARGUMENT, s.slot(), "size argument " + size + " is not a positive 32-bit size");
         return (int) size;
-    }
-
-    private static void write(EmulatorObject o, long address, byte[] data, VmState s) {
-        for (int i = 0; i < data.length; i++)
-            s.memory().store(address + i, 1, data[i], s.slot(), -1, 0);
-    }
-
-    private static byte[] readOrNull(EmulatorObject o, long address, int n) {
-        Region r = o.memory.regionAt(address);
-        if (r == null || address - r.base() + n > r.size())
-            return null;
-        byte[] out = new byte[n];
-        System.arraycopy(r.bytes(), (int) (address - r.base()), out, 0, n);
-        return out;
     }
 
     /**
@@ -217,7 +203,7 @@ final class KernelHelpers {
 
             @Override
             public byte[] bytes(long address, int n) {
-                return readOrNull(o, address, n);
+                return o.memory.bytesOrNull(address, n);
             }
         };
     }

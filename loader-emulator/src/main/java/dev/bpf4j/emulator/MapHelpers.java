@@ -72,27 +72,13 @@ final class MapHelpers {
     private static EmulatorMap map(EmulatorObject o, long r, int helper, VmState s) {
         EmulatorMap m = o.mapAt(r, helper, s);
         if (!compatible(m.spec.type(), helper))
-            throw fault(helper, s, "cannot take " + m + " (" + m.spec.type().libbpfName() + ")");
+            throw HelperTable.misuse(helper, s, "cannot take " + m + " (" + m.spec.type().libbpfName() + ")");
         return m;
-    }
-
-    static VmFault fault(int helper, VmState s, String what) {
-        return new VmFault(VmFault.Kind.HELPER_ARGUMENT, s.slot(), "helper bpf_" + Verifier.helperName(helper) + "#" + helper
-                + ": " + what);
-    }
-
-    /** Stores {@code bytes} at {@code address} in the program's memory, or faults as a store would. */
-    private static void write(VmState s, long address, byte[] bytes) {
-        Memory mem = s.memory();
-        Region r = mem.regionAt(address);
-        if (r == null || !r.writable() || address - r.base() + bytes.length > r.size())
-            throw mem.fault(address, bytes.length, true, s.slot(), -1, 0);
-        System.arraycopy(bytes, 0, r.bytes(), (int) (address - r.base()), bytes.length);
     }
 
     private static int size(long n, int helper, VmState s) {
         if (n < 0 || n > Integer.MAX_VALUE)
-            throw fault(helper, s, "size " + n + " is not a valid memory size");
+            throw HelperTable.misuse(helper, s, "size " + n + " is not a valid memory size");
         return (int) n;
     }
 
@@ -104,32 +90,32 @@ final class MapHelpers {
     static void register(HelperTable.Builder b, EmulatorObject o) {
         b.add(MAP_LOOKUP_ELEM, (r1, r2, r3, r4, r5, s) -> { // void *bpf_map_lookup_elem(map, key)
             EmulatorMap m = map(o, r1, MAP_LOOKUP_ELEM, s);
-            return m.lookupAddress(o.read(r2, m.spec.keySize(), s), s);
+            return m.lookupAddress(s.read(r2, m.spec.keySize()), s);
         });
         b.add(MAP_UPDATE_ELEM, (r1, r2, r3, r4, r5, s) -> { // long bpf_map_update_elem(map, key, value, flags)
             EmulatorMap m = map(o, r1, MAP_UPDATE_ELEM, s);
-            byte[] key = o.read(r2, m.spec.keySize(), s);
-            byte[] value = o.read(r3, m.spec.valueSize(), s);
+            byte[] key = s.read(r2, m.spec.keySize());
+            byte[] value = s.read(r3, m.spec.valueSize());
             return m.update(key, value, r4, s);
         });
         b.add(MAP_DELETE_ELEM, (r1, r2, r3, r4, r5, s) -> { // long bpf_map_delete_elem(map, key)
             EmulatorMap m = map(o, r1, MAP_DELETE_ELEM, s);
-            return m.delete(o.read(r2, m.spec.keySize(), s), s);
+            return m.delete(s.read(r2, m.spec.keySize()), s);
         });
         b.add(MAP_PUSH_ELEM, (r1, r2, r3, r4, r5, s) -> { // long bpf_map_push_elem(map, value, flags)
             EmulatorMap m = map(o, r1, MAP_PUSH_ELEM, s);
-            return m.push(o.read(r2, m.spec.valueSize(), s), r3, s);
+            return m.push(s.read(r2, m.spec.valueSize()), r3, s);
         });
         b.add(MAP_POP_ELEM, (r1, r2, r3, r4, r5, s) -> pop(o, r1, r2, true, MAP_POP_ELEM, s)); // long bpf_map_pop_elem(map, value)
         b.add(MAP_PEEK_ELEM, (r1, r2, r3, r4, r5, s) -> { // long bpf_map_peek_elem(map, value)
             EmulatorMap m = map(o, r1, MAP_PEEK_ELEM, s);
             if (m instanceof BloomFilterMap bloom)
-                return bloom.peek(o.read(r2, m.spec.valueSize(), s));
+                return bloom.peek(s.read(r2, m.spec.valueSize()));
             return pop(o, r1, r2, false, MAP_PEEK_ELEM, s);
         });
         b.add(MAP_LOOKUP_PERCPU_ELEM, (r1, r2, r3, r4, r5, s) -> { // void *bpf_map_lookup_percpu_elem(map, key, cpu)
             EmulatorMap m = map(o, r1, MAP_LOOKUP_PERCPU_ELEM, s);
-            byte[] key = o.read(r2, m.spec.keySize(), s);
+            byte[] key = s.read(r2, m.spec.keySize());
             long cpu = r3 & 0xffffffffL;
             if (cpu >= m.cpus())
                 return 0;
@@ -147,7 +133,7 @@ final class MapHelpers {
             long index = r3 & F_INDEX_MASK;
             if (index == F_CURRENT_CPU)
                 index = s.cpu();
-            byte[] data = o.read(r4, size(r5, PERF_EVENT_OUTPUT, s), s);
+            byte[] data = s.read(r4, size(r5, PERF_EVENT_OUTPUT, s));
             int e = m.output(index, s.cpu(), data);
             if (e == 0)
                 record(s, m, data);
@@ -157,11 +143,11 @@ final class MapHelpers {
             RingBufMap rb = (RingBufMap) map(o, r1, RINGBUF_OUTPUT, s);
             if ((r4 & ~(RingBufMap.RB_NO_WAKEUP | RingBufMap.RB_FORCE_WAKEUP)) != 0)
                 return -BackendException.EINVAL;
-            byte[] data = o.read(r2, size(r3, RINGBUF_OUTPUT, s), s);
+            byte[] data = s.read(r2, size(r3, RINGBUF_OUTPUT, s));
             long a = rb.reserve(data.length, s.cpu());
             if (a == 0)
                 return -BackendException.EAGAIN;
-            write(s, a, data);
+            s.write(a, data);
             rb.commit(a, false, r4);
             record(s, rb, data);
             return 0;
@@ -182,14 +168,14 @@ final class MapHelpers {
         EmulatorMap m = map(o, r1, helper, s);
         byte[] out = new byte[m.spec.valueSize()];
         int e = m.pop(out, remove, s);
-        write(s, r2, out); // zeros when empty, as the kernel clears the buffer
+        s.write(r2, out); // zeros when empty, as the kernel clears the buffer
         return e;
     }
 
     private static long commit(EmulatorObject o, long data, long flags, boolean discard, int helper, VmState s) {
         RingBufMap rb = o.ringBufferAt(data);
         if (rb == null || !rb.commit(data, discard, flags))
-            throw fault(helper, s, String.format("0x%x is not a record reserved by bpf_ringbuf_reserve", data));
+            throw HelperTable.misuse(helper, s, String.format("0x%x is not a record reserved by bpf_ringbuf_reserve", data));
         if (!discard)
             record(s, rb, rb.committedAt(data));
         return 0;

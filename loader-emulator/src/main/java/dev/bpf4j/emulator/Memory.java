@@ -229,6 +229,34 @@ public final class Memory {
         bytesFor(address, 1, true, slot, reg, off)[(int) (address & OFFSET_MASK)] = (byte) value;
     }
 
+    /** The {@code n} bytes at {@code address}, or null when they do not all lie in one region (no bytes lie anywhere). */
+    byte[] bytesOrNull(long address, int n) {
+        if (n == 0)
+            return new byte[0];
+        Region r = regionAt(address);
+        if (r == null || address - r.base() > r.size() - n)
+            return null;
+        return java.util.Arrays.copyOfRange(r.bytes(), (int) (address - r.base()), (int) (address - r.base()) + n);
+    }
+
+    /** The {@code n} bytes at {@code address}, on behalf of instruction {@code slot}; the fault a load there raises otherwise. */
+    byte[] read(long address, int n, int slot) {
+        byte[] out = bytesOrNull(address, n);
+        if (out == null)
+            throw fault(address, n, false, slot, -1, 0);
+        return out;
+    }
+
+    /** Stores {@code bytes} at {@code address}, on behalf of instruction {@code slot}; the fault a store there raises otherwise. */
+    void write(long address, byte[] bytes, int slot) {
+        if (bytes.length == 0)
+            return;
+        Region r = regionAt(address);
+        if (r == null || !r.writable() || address - r.base() > r.size() - bytes.length)
+            throw fault(address, bytes.length, true, slot, -1, 0);
+        System.arraycopy(bytes, 0, r.bytes(), (int) (address - r.base()), bytes.length);
+    }
+
     /** The read-modify-write operations of {@link #atomic}. */
     enum AtomicOp { ADD, OR, AND, XOR, XCHG }
 

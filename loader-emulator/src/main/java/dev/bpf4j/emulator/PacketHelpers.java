@@ -261,57 +261,45 @@ final class PacketHelpers {
     private static Packet packet(VmState s, int id) {
         Packet p = s.kernelRun == null ? null : s.kernelRun.packet;
         if (p == null)
-            throw new VmFault(VmFault.Kind.HELPER_ARGUMENT, s.slot(), "helper bpf_" + Verifier.helperName(id) + "#" + id
-                    + ": this run has no packet (it is not an skb or xdp test run)");
+            throw HelperTable.misuse(id, s, "this run has no packet (it is not an skb or xdp test run)");
         return p;
     }
 
     private static Packet skb(VmState s, int id) {
         Packet p = packet(s, id);
         if (p.xdp)
-            throw new VmFault(VmFault.Kind.HELPER_ARGUMENT, s.slot(), "helper bpf_" + Verifier.helperName(id) + "#" + id
-                    + " needs an skb, and this is an xdp run");
+            throw HelperTable.misuse(id, s, "needs an skb, and this is an xdp run");
         return p;
     }
 
     private static Packet xdp(VmState s, int id) {
         Packet p = packet(s, id);
         if (!p.xdp)
-            throw new VmFault(VmFault.Kind.HELPER_ARGUMENT, s.slot(), "helper bpf_" + Verifier.helperName(id) + "#" + id
-                    + " needs an xdp_buff, and this is an skb run");
+            throw HelperTable.misuse(id, s, "needs an xdp_buff, and this is an skb run");
         return p;
     }
 
     /** A negative length would be a huge u32 the verifier never lets through. */
     private static void checkLength(VmState s, int len, int id) {
         if (len < 0)
-            throw new VmFault(VmFault.Kind.HELPER_ARGUMENT, s.slot(), "helper bpf_" + Verifier.helperName(id) + "#" + id
-                    + ": length " + Integer.toUnsignedString(len) + " is larger than any buffer");
+            throw HelperTable.misuse(id, s, "length " + Integer.toUnsignedString(len) + " is larger than any buffer");
     }
 
     /** {@code n} bytes of program memory at {@code address}, or a fault naming the helper. */
     static byte[] read(VmState s, long address, int n, int id) {
-        Region r = s.memory().regionAt(address);
-        if (r == null || address - r.base() + n > r.size())
-            throw fault(s, address, n, false, id);
-        byte[] out = new byte[n];
-        System.arraycopy(r.bytes(), (int) (address - r.base()), out, 0, n);
-        return out;
+        try {
+            return s.read(address, n);
+        } catch (VmFault f) {
+            throw HelperTable.named(id, s, f);
+        }
     }
 
-    /** Writes {@code bytes} into program memory at {@code address}, or faults. */
+    /** Writes {@code bytes} into program memory at {@code address}, or a fault naming the helper. */
     static void write(VmState s, long address, byte[] bytes, int id) {
-        if (bytes.length == 0)
-            return;
-        Region r = s.memory().regionAt(address);
-        if (r == null || address - r.base() + bytes.length > r.size() || !r.writable())
-            throw fault(s, address, bytes.length, true, id);
-        System.arraycopy(bytes, 0, r.bytes(), (int) (address - r.base()), bytes.length);
-    }
-
-    private static VmFault fault(VmState s, long address, int n, boolean write, int id) {
-        VmFault f = s.memory().fault(address, n, write, s.slot(), -1, 0);
-        return new VmFault(f.kind(), s.slot(), "helper bpf_" + Verifier.helperName(id) + "#" + id + ": "
-                + f.getMessage().replaceFirst("^instruction \\d+: ", ""));
+        try {
+            s.write(address, bytes);
+        } catch (VmFault f) {
+            throw HelperTable.named(id, s, f);
+        }
     }
 }

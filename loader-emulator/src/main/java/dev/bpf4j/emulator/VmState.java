@@ -148,6 +148,16 @@ public final class VmState {
         stopValue = r0;
     }
 
+    /** {@code n} bytes of the run's memory at {@code address} for a helper, or the fault a load there raises. */
+    byte[] read(long address, int n) {
+        return memory.read(address, n, slot);
+    }
+
+    /** Stores {@code bytes} at {@code address} for a helper, or raises the fault a store there raises. */
+    void write(long address, byte[] bytes) {
+        memory.write(address, bytes, slot);
+    }
+
     /** The slot of the instruction that called the running helper, or -1. */
     public int slot() {
         return slot;

@@ -17,6 +17,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 import static dev.bpf4j.emulator.EmulatorHelpersTest.i;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -356,5 +357,48 @@ class KernelHelperCallsTest {
                 i(LDXDW, 0, 1, 0, 0), EXIT, i(MOV64K, 0, 0, 0, 0), EXIT);
         VmFault f = assertThrows(VmFault.class, () -> run(o, p));
         assertEquals(VmFault.Kind.OUT_OF_REGION, f.kind());
+    }
+
+    @Test
+    void helperMisuseFaultsNameTheHelper() {
+        EmulatorObject o = object(EmulatorConfig.defaults().withKsyms(Map.of("jiffies", new byte[8])));
+        // r1 is not a map handle
+        VmFault f = assertThrows(VmFault.class, () -> run(o, List.of(i(MOV64K, 1, 0, 0, 12345), i(MOV64X, 2, 10, 0, 0),
+                call("map_lookup_elem"), EXIT)));
+        assertEquals(VmFault.Kind.HELPER_ARGUMENT, f.kind());
+        assertEquals("instruction 2: helper bpf_map_lookup_elem#1: 0x3039 is not a map (an ld_imm64 map reference)", f.getMessage());
+        // a packet helper in a run without a packet
+        f = assertThrows(VmFault.class, () -> run(o, List.of(i(MOV64K, 2, 0, 0, 0), i(MOV64X, 3, 10, 0, 0),
+                i(ADD64K, 3, 0, 0, -8), i(MOV64K, 4, 0, 0, 8), call("skb_load_bytes"), EXIT)));
+        assertEquals("instruction 4: helper bpf_skb_load_bytes#26: this run has no packet (it is not an skb or xdp test run)",
+                f.getMessage());
+        // a size of 0 where the kernel wants a positive constant
+        f = assertThrows(VmFault.class, () -> run(o, List.of(i(MOV64X, 1, 10, 0, 0), i(ADD64K, 1, 0, 0, -8),
+                i(MOV64K, 2, 0, 0, 0), call("get_current_comm"), EXIT)));
+        assertTrue(f.getMessage().endsWith("size argument 0 is not a positive 32-bit size"), f.getMessage());
+        // a destination the program may not write: kernel memory
+        Instruction ksym = Instruction.of(Opcodes.LD_IMM64, 1, Opcodes.PSEUDO_BTF_ID, 0, 0).withReference(new Reference.Extern("jiffies"));
+        var vm = new Vm(List.of(ksym, i(MOV64K, 2, 0, 0, 8), call("get_current_comm"), EXIT), o.memory.byteOrder(),
+                EmulatorHelpers.forObject(o), o::resolve, 100);
+        VmState s = new VmState(o.memory, 0);
+        assertEquals(VmFault.Kind.READ_ONLY, assertThrows(VmFault.class, () -> vm.run(s)).kind());
+    }
+
+    @Test
+    void byteRangesMustLieInOneRegion() {
+        Memory m = new Memory();
+        Region r = m.map("r", new byte[] {1, 2, 3, 4}, true);
+        Region ro = m.map("ro", new byte[4], false);
+        assertArrayEquals(new byte[] {3, 4}, m.read(r.base() + 2, 2, 0));
+        assertArrayEquals(new byte[0], m.read(r.end(), 0, 0));            // empty, at the end: nothing to read
+        assertEquals(null, m.bytesOrNull(r.base() + 3, 2));
+        assertEquals(null, m.bytesOrNull(r.base() - 1, 1));
+        assertEquals(null, m.bytesOrNull(0, 1));
+        assertEquals(VmFault.Kind.OUT_OF_REGION, assertThrows(VmFault.class, () -> m.read(r.base() + 3, 2, 7)).kind());
+        m.write(r.base() + 3, new byte[] {9}, 0);
+        assertEquals(9, r.bytes()[3]);
+        VmFault past = assertThrows(VmFault.class, () -> m.write(r.base() + 3, new byte[2], 5));
+        assertTrue(past.getMessage().startsWith("instruction 5: 2-byte write at"), past.getMessage());
+        assertEquals(VmFault.Kind.READ_ONLY, assertThrows(VmFault.class, () -> m.write(ro.base(), new byte[1], 0)).kind());
     }
 }
