@@ -142,4 +142,26 @@ class RunCommandTest {
                 assertEquals(1, run.err().strip().lines().count(), run.err());
         }
     }
+
+    /** maps_btf.o has a map of nearly every type: ring buffers and perf event arrays cannot be listed, the rest can. */
+    @Test
+    void everyMapTypeDumps() throws IOException {
+        Path obj = CliRunner.object(dir, "maps_btf", Target.BPFEL);
+        String ipv4 = "000000000000000000000000080045000000";
+        var text = CliRunner.run("prog", "run", obj.toString(), "--program", "xdp_maps", "--data", ipv4, "--dump-maps");
+        assertEquals(0, text.status(), text.err());
+        List<String> names = new ArrayList<>();
+        for (String line : TestObjects.expected("maps_btf").split("\n"))
+            if (line.startsWith("map "))
+                names.add(line.split(" ")[1]);
+        for (String name : names)
+            assertTrue(text.out().contains("\nmap " + name + ": "), name + "\n" + text.out());
+        var json = CliRunner.run("prog", "run", obj.toString(), "--program", "xdp_maps", "--data", ipv4, "--json");
+        assertEquals(0, json.status(), json.err());
+        @SuppressWarnings("unchecked")
+        Map<String, List<Object>> maps = (Map<String, List<Object>>) ((Map<String, Object>) JsonReader.parse(json.out())).get("maps");
+        assertEquals(new java.util.TreeSet<>(names), new java.util.TreeSet<>(maps.keySet()));
+        assertEquals(List.of(), maps.get("events"));      // a ring buffer has records, not entries
+        assertEquals(List.of(), maps.get("perf_out"));
+    }
 }

@@ -401,4 +401,20 @@ class KernelHelperCallsTest {
         assertTrue(past.getMessage().startsWith("instruction 5: 2-byte write at"), past.getMessage());
         assertEquals(VmFault.Kind.READ_ONLY, assertThrows(VmFault.class, () -> m.write(ro.base(), new byte[1], 0)).kind());
     }
+
+    @Test
+    void badMachinesAndHelperTablesAreRefused() {
+        var d = EmulatorConfig.defaults();
+        assertEquals("cpus 0 must be between 1 and 1024", assertThrows(IllegalArgumentException.class, () -> d.withCpus(0)).getMessage());
+        assertEquals("cpus 1025 must be between 1 and 1024", assertThrows(IllegalArgumentException.class, () -> d.withCpus(1025)).getMessage());
+        assertEquals("budget 0 must be at least 1", assertThrows(IllegalArgumentException.class, () -> d.withBudget(0)).getMessage());
+        assertThrows(NullPointerException.class, () -> d.withClock(null));
+        var b = new HelperTable.Builder().add("ktime_get_ns", (r1, r2, r3, r4, r5, s) -> 0);
+        assertEquals("helper bpf_ktime_get_ns#5 added twice",
+                assertThrows(IllegalArgumentException.class, () -> b.add(5, (r1, r2, r3, r4, r5, s) -> 0)).getMessage());
+        assertEquals("no helper bpf_no_such in the kernel uapi",
+                assertThrows(IllegalArgumentException.class, () -> b.add("no_such", (r1, r2, r3, r4, r5, s) -> 0)).getMessage());
+        assertEquals("helper #100000 is not in the kernel uapi",
+                assertThrows(IllegalArgumentException.class, () -> b.add(100000, (r1, r2, r3, r4, r5, s) -> 0)).getMessage());
+    }
 }
