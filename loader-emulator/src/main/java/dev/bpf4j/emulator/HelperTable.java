@@ -1,7 +1,6 @@
 package dev.bpf4j.emulator;
 
 import java.util.Arrays;
-import java.util.stream.IntStream;
 
 /**
  * The helpers one loaded object's programs may call, by uapi id: each area of the emulator
@@ -32,11 +31,6 @@ final class HelperTable implements Helpers {
     /** Whether helper {@code id} is implemented. */
     boolean has(int id) {
         return id >= 0 && id < byId.length && byId[id] != null;
-    }
-
-    /** The implemented ids, ascending. */
-    int[] ids() {
-        return IntStream.range(0, byId.length).filter(this::has).toArray();
     }
 
     @Override
