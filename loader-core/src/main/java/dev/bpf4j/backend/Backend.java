@@ -32,4 +32,23 @@ public interface Backend {
      * @throws BackendException with the kernel's errno when a map or program is refused
      */
     LoadedObject load(LoadPlan plan);
+
+    /**
+     * {@link #load(LoadPlan)}, but the maps named in {@code reuse} are not created: the
+     * object's references to them are bound to those maps, which must be loaded in this
+     * backend and match the plan's definitions (type, key and value size, max entries,
+     * flags), as libbpf's {@code bpf_map__reuse_fd} and pin reuse require.
+     *
+     * <pre>{@code
+     * LoadedObject migration = backend.load(plan, Map.of("old_values", old.map("values")));
+     * }</pre>
+     *
+     * @throws BackendException {@code -EINVAL} naming the map and the difference when one
+     *                          does not match, {@code -ENOTSUPP} where the backend cannot
+     */
+    default LoadedObject load(LoadPlan plan, java.util.Map<String, MapHandle> reuse) {
+        if (reuse.isEmpty())
+            return load(plan);
+        throw new BackendException(-BackendException.ENOTSUPP, name() + " backend: cannot reuse maps " + reuse.keySet());
+    }
 }

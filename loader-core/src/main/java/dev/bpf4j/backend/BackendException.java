@@ -30,6 +30,8 @@ public class BackendException extends RuntimeException {
     public static final int EINVAL = 22;
     public static final int ENOSPC = 28;
     public static final int ERANGE = 34;
+    public static final int ELOOP = 40;
+    public static final int ENOLINK = 67;
     public static final int EOVERFLOW = 75;
     public static final int EOPNOTSUPP = 95;
     /** The kernel-internal ENOTSUPP that bpf(2) returns for unsupported features. */
@@ -74,6 +76,8 @@ public class BackendException extends RuntimeException {
             case EINVAL: n = "EINVAL"; break;
             case ENOSPC: n = "ENOSPC"; break;
             case ERANGE: n = "ERANGE"; break;
+            case ELOOP: n = "ELOOP"; break;
+            case ENOLINK: n = "ENOLINK"; break;
             case EOVERFLOW: n = "EOVERFLOW"; break;
             case EOPNOTSUPP: n = "EOPNOTSUPP"; break;
             case ENOTSUPP: n = "ENOTSUPP"; break;

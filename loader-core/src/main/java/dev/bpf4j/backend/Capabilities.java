@@ -13,9 +13,11 @@ import java.util.Set;
  * }</pre>
  *
  * @param testRun      programs can be run with {@link ProgramHandle#testRun}
- * @param mapTracing   tracing programs can be attached to maps (map_trace/)
+ * @param mapTracing   tracing programs can be attached to maps (map_trace/), iter/bpf_map_elem
+ *                     programs iterate maps, and objects can reuse maps of other objects:
+ *                     what {@link dev.bpf4j.upgrade.StatefulUpgrade} needs
  * @param pinning      maps and programs can be pinned to a file system
- * @param attach       programs can be attached to hooks (links)
+ * @param attach       programs can be attached to {@link Hook}s ({@link Link}s)
  * @param mapTypes     the map types the backend can create
  * @param testRunTypes the program types {@link ProgramHandle#testRun} supports
  */

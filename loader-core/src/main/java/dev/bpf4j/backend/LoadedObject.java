@@ -38,6 +38,16 @@ public interface LoadedObject extends AutoCloseable {
     /** The loaded programs, in the plan's order. */
     List<ProgramHandle> programs();
 
+    /**
+     * The links that run this object's programs now: those made with
+     * {@link ProgramHandle#attach} or {@link ProgramHandle#attachMapTrace} and not closed,
+     * plus links of other objects {@linkplain Link#update updated} to one of its programs.
+     * Closing the object closes them.
+     */
+    default List<Link> links() {
+        return List.of();
+    }
+
     /** Whether {@link #close()} was called. */
     boolean isClosed();
 

@@ -35,7 +35,7 @@ final class ArrayMap extends EmulatorMap {
         byte[] init = spec.initialData();
         if (init != null)
             System.arraycopy(init, 0, bytes, 0, Math.min(init.length, spec.valueSize()));
-        this.values = owner.memory.map(spec.name(), bytes, programWritable);
+        this.values = map(spec.name(), bytes, programWritable);
     }
 
     /** The offset of element {@code i} of CPU {@code cpu} in the region. */
@@ -128,8 +128,4 @@ final class ArrayMap extends EmulatorMap {
         return frozen;
     }
 
-    @Override
-    List<Region> regions() {
-        return List.of(handle, values);
-    }
 }

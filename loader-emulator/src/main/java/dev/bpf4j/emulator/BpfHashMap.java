@@ -58,7 +58,7 @@ class BpfHashMap extends EmulatorMap {
         this.percpu = t == MapType.PERCPU_HASH || t == MapType.LRU_PERCPU_HASH;
         this.lru = t == MapType.LRU_HASH || t == MapType.LRU_PERCPU_HASH;
         this.copies = percpu ? cpus() : 1;
-        this.values = owner.memory.map(spec.name(), new byte[Math.multiplyExact(Math.multiplyExact(stride, spec.maxEntries()), copies)],
+        this.values = map(spec.name(), new byte[Math.multiplyExact(Math.multiplyExact(stride, spec.maxEntries()), copies)],
                 programWritable);
         for (int i = 0; i < spec.maxEntries(); i++)
             free.add(i);
@@ -223,8 +223,4 @@ class BpfHashMap extends EmulatorMap {
         }
     }
 
-    @Override
-    List<Region> regions() {
-        return List.of(handle, values);
-    }
 }

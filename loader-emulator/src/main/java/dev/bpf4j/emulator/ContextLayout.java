@@ -67,6 +67,12 @@ record ContextLayout(String struct, int size, List<ContextField> fields, boolean
             case PERF_EVENT:
             case SYSCALL:
                 return Optional.of(CallerContext.layout(type));
+            case TRACING:
+                if (attach.orElse(null) == AttachType.TRACE_MAP)
+                    return Optional.of(MapTraceContext.LAYOUT);
+                if (attach.orElse(null) == AttachType.TRACE_ITER)
+                    return Optional.of(MapIterContext.LAYOUT);
+                return Optional.empty();
             default:
                 return Optional.empty();
         }

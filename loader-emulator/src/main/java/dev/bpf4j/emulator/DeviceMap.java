@@ -36,7 +36,7 @@ final class DeviceMap extends EmulatorMap {
         super(owner, spec);
         this.type = spec.type();
         this.present = new boolean[spec.maxEntries()];
-        this.values = owner.memory.map(spec.name(), new byte[Math.multiplyExact(stride, spec.maxEntries())], false);
+        this.values = map(spec.name(), new byte[Math.multiplyExact(stride, spec.maxEntries())], false);
     }
 
     /** Whether slot {@code key} holds a target (for bpf_redirect_map). */
@@ -141,8 +141,4 @@ final class DeviceMap extends EmulatorMap {
         return out;
     }
 
-    @Override
-    List<Region> regions() {
-        return List.of(handle, values);
-    }
 }

@@ -3,15 +3,20 @@ package dev.bpf4j.emulator;
 import dev.bpf4j.backend.Backend;
 import dev.bpf4j.backend.Capabilities;
 import dev.bpf4j.backend.LoadedObject;
+import dev.bpf4j.backend.MapHandle;
 import dev.bpf4j.loader.LoadPlan;
 import dev.bpf4j.loader.ProgramType;
 
+import java.nio.ByteOrder;
+import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The emulator kernel as a {@link Backend}: the default one, registered in
- * {@code META-INF/services/dev.bpf4j.backend.Backend}. Each {@link #load} gets its own
- * address space. Maps: the kernel's array, hash, per-CPU, LRU, LPM trie, map-in-map, prog
+ * {@code META-INF/services/dev.bpf4j.backend.Backend}. All objects loaded into one backend share
+ * one emulated kernel (per byte order): its memory, CPUs and fd table, so that they can
+ * use each other's maps. Maps: the kernel's array, hash, per-CPU, LRU, LPM trie, map-in-map, prog
  * array, queue, stack, bloom filter, ring buffer, perf event array and redirect (devmap,
  * cpumap, xskmap) types ({@code capabilities().mapTypes()}), and the internal
  * .data/.rodata/.bss/.kconfig maps; test runs: see {@link #TEST_RUN_TYPES}.
@@ -24,6 +29,8 @@ import java.util.Set;
  */
 public final class EmulatorBackend implements Backend {
     private final EmulatorConfig config;
+    /** The kernels of this backend, one per byte order, made on first use. */
+    private final Map<ByteOrder, EmulatorKernel> kernels = new ConcurrentHashMap<>();
 
     /** The emulator with {@link EmulatorConfig#defaults()}. */
     public EmulatorBackend() {
@@ -62,6 +69,16 @@ public final class EmulatorBackend implements Backend {
 
     @Override
     public LoadedObject load(LoadPlan plan) {
-        return new EmulatorObject(plan, config);
+        return load(plan, Map.of());
+    }
+
+    /**
+     * Loads {@code plan}; the maps named in {@code reuse} must be maps of objects loaded in
+     * this backend with the same byte order, and match the plan's definitions.
+     */
+    @Override
+    public LoadedObject load(LoadPlan plan, Map<String, MapHandle> reuse) {
+        EmulatorKernel kernel = kernels.computeIfAbsent(plan.spec().byteOrder(), o -> new EmulatorKernel(o, config));
+        return new EmulatorObject(kernel, plan, reuse);
     }
 }

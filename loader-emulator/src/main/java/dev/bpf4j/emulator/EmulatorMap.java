@@ -43,13 +43,44 @@ abstract class EmulatorMap implements MapHandle {
     /** Held while the map changes (and while a hash map's index is read). */
     final Object lock = new Object();
     private volatile MapObserver observer = MapObserver.NONE;
+    /** The regions this map mapped, unmapped when its last user goes. */
+    private final List<Region> mapped = new ArrayList<>();
+    /** The objects using the map: its creator and those that {@linkplain EmulatorBackend#load reuse} it. */
+    private int users = 1;
 
     EmulatorMap(EmulatorObject owner, MapSpec spec) {
         this.owner = owner;
         this.spec = spec;
         this.stride = (int) MapChecks.round8(spec.valueSize());
         this.fd = EmulatorObject.nextFd();
-        this.handle = owner.memory.map("map " + spec.name(), new byte[8], false);
+        this.handle = map("map " + spec.name(), new byte[8], false);
+    }
+
+    /** Maps a region of this map in the kernel's memory; it goes when the map does. */
+    final Region map(String name, byte[] bytes, boolean writable) {
+        Region r = owner.memory.map(name, bytes, writable);
+        synchronized (mapped) {
+            mapped.add(r);
+        }
+        return r;
+    }
+
+    /** One more object uses the map (it reuses it); false when the map is already gone. */
+    final synchronized boolean retain() {
+        if (users == 0)
+            return false;
+        users++;
+        return true;
+    }
+
+    /** One object fewer uses the map; the last one unmaps its regions. */
+    final synchronized void release() {
+        if (users == 0 || --users > 0)
+            return;
+        synchronized (mapped) {
+            for (Region r : mapped)
+                owner.memory.unmap(r);
+        }
     }
 
     // ---- the kernel's operations; s == null: the bpf syscall
@@ -95,11 +126,6 @@ abstract class EmulatorMap implements MapHandle {
     long valueAddress(int offset) {
         throw new BackendException(-BackendException.EINVAL, "map '" + spec.name() + "' (" + spec.type().libbpfName()
                 + ") has no direct value access (BPF_PSEUDO_MAP_VALUE)");
-    }
-
-    /** Regions to unmap on close. */
-    List<Region> regions() {
-        return List.of(handle);
     }
 
     /** Whether user space may not change it (a frozen .rodata or .kconfig map). */
@@ -159,7 +185,7 @@ abstract class EmulatorMap implements MapHandle {
     Region keyScratch(VmState s) {
         synchronized (lock) {
             return scratch.computeIfAbsent(s.cpu() * VmState.MAX_FRAMES + s.depth,
-                    i -> owner.memory.map("key of " + spec.name() + " cpu" + s.cpu(), new byte[Math.max(1, spec.keySize())], false));
+                    i -> map("key of " + spec.name() + " cpu" + s.cpu(), new byte[Math.max(1, spec.keySize())], false));
         }
     }
 

@@ -4,6 +4,7 @@ import dev.bpf4j.asm.Instruction;
 import dev.bpf4j.asm.Opcodes;
 import dev.bpf4j.asm.Reference;
 import dev.bpf4j.backend.BackendException;
+import dev.bpf4j.backend.Link;
 import dev.bpf4j.backend.LoadedObject;
 import dev.bpf4j.backend.MapHandle;
 import dev.bpf4j.backend.ProgramHandle;
@@ -19,13 +20,12 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -39,43 +39,80 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the same time. The helpers are those of {@link EmulatorHelpers}.
  */
 final class EmulatorObject implements LoadedObject {
+    final EmulatorKernel kernel;
     final Memory memory;
     final EmulatorConfig config;
     private final String name;
     private final Map<String, EmulatorMap> maps = new LinkedHashMap<>();
-    private final Map<Long, EmulatorMap> byHandle = new HashMap<>();
+    /** The maps of other objects this one uses in place of creating its own (load with reuse). */
+    private final Set<EmulatorMap> reused = new HashSet<>();
     private final Map<String, EmulatorProgram> programs = new LinkedHashMap<>();
-    /** Maps and programs by their fd, for prog arrays and maps of maps. */
-    private final Map<Integer, Object> byFd = new ConcurrentHashMap<>();
     private final Map<EmulatorProgram, Integer> programFds = new ConcurrentHashMap<>();
-    private final List<RingBufMap> ringBuffers = new ArrayList<>();
     /** The next fd: unique in the JVM, as a process's fds are, so that an fd of another object is not mistaken for one of this. */
     private static final AtomicInteger NEXT_FD = new AtomicInteger(3);
     private final Map<String, Region> ksyms = new HashMap<>();
-    /** The free CPUs: a run takes one for its duration. */
-    private final BlockingQueue<Cpu> cpus;
     private final List<MapSpec> planMaps;
     private final Map<String, ExternSpec> externs = new HashMap<>();
     private volatile boolean closed;
 
-    EmulatorObject(LoadPlan plan, EmulatorConfig config) {
+    /**
+     * Loads {@code plan} into {@code kernel}; the maps named in {@code reuse} are taken from
+     * other objects of the kernel instead of being created (see {@link EmulatorBackend#load(LoadPlan, Map)}).
+     */
+    EmulatorObject(EmulatorKernel kernel, LoadPlan plan, Map<String, MapHandle> reuse) {
+        this.kernel = kernel;
         this.name = plan.spec().name();
-        this.config = config;
-        this.memory = new Memory(plan.spec().byteOrder());
+        this.config = kernel.config;
+        this.memory = kernel.memory;
         this.planMaps = plan.maps();
-        this.cpus = new ArrayBlockingQueue<>(config.cpus());
-        for (int i = 0; i < config.cpus(); i++)
-            cpus.add(new Cpu(memory, i, config.randomSeed()));
         for (ExternSpec e : plan.spec().externs())
             externs.put(e.name(), e);
-        for (MapSpec m : plan.maps()) {
-            EmulatorMap map = createMap(m);
-            maps.put(m.name(), map);
-            byHandle.put(map.handle.base(), map);
-            byFd.put(map.fd, map);
-            if (map instanceof RingBufMap rb)
-                ringBuffers.add(rb);
+        for (String n : reuse.keySet())
+            if (plan.maps().stream().noneMatch(m -> m.name().equals(n)))
+                throw new BackendException(-BackendException.EINVAL, "object '" + name + "': cannot reuse a map for '" + n
+                        + "', which it does not define; maps: " + plan.maps().stream().map(MapSpec::name).toList());
+        try {
+            for (MapSpec m : plan.maps()) {
+                MapHandle given = reuse.get(m.name());
+                EmulatorMap map = given == null ? createMap(m) : reuse(m, given);
+                maps.put(m.name(), map);
+                if (given == null)
+                    kernel.register(map.fd, map);
+            }
+            loadPrograms(plan);
+            for (MapSpec m : plan.maps())
+                if (!reused.contains(maps.get(m.name())))
+                    fillSlots(maps.get(m.name()));
+        } catch (RuntimeException e) {
+            close();
+            throw e;
         }
+    }
+
+    /** libbpf's reuse check (map_is_reuse_compat): the existing map must be what the plan defines. */
+    private EmulatorMap reuse(MapSpec wanted, MapHandle given) {
+        if (!(given instanceof EmulatorMap m) || m.owner.kernel != kernel)
+            throw new BackendException(-BackendException.EINVAL, "object '" + name + "': map '" + wanted.name()
+                    + "' cannot reuse " + given + ": it is not a map of this emulator backend"
+                    + (given instanceof EmulatorMap ? " (other byte order)" : ""));
+        MapSpec have = m.spec;
+        String diff = have.type() != wanted.type() ? "type " + have.type().libbpfName() + " vs " + wanted.type().libbpfName()
+                : have.keySize() != wanted.keySize() ? "key size " + have.keySize() + " vs " + wanted.keySize()
+                : have.valueSize() != wanted.valueSize() ? "value size " + have.valueSize() + " vs " + wanted.valueSize()
+                : have.maxEntries() != wanted.maxEntries() ? "max entries " + have.maxEntries() + " vs " + wanted.maxEntries()
+                : have.flags() != wanted.flags() ? String.format("flags 0x%x vs 0x%x", have.flags(), wanted.flags())
+                : null;
+        if (diff != null)
+            throw new BackendException(-BackendException.EINVAL, "object '" + name + "': map '" + wanted.name()
+                    + "' cannot reuse " + m + " of object '" + m.owner.name + "': " + diff);
+        if (!m.retain())
+            throw new BackendException(-BackendException.EBADF, "object '" + name + "': map '" + wanted.name()
+                    + "' cannot reuse " + m + ": its object was closed");
+        reused.add(m);
+        return m;
+    }
+
+    private void loadPrograms(LoadPlan plan) {
         HelperTable helpers = EmulatorHelpers.forObject(this);
         for (LinkedProgram p : plan.programs()) {
             if (!p.spec().autoload())
@@ -105,10 +142,8 @@ final class EmulatorObject implements LoadedObject {
             programs.put(p.name(), program);
             int fd = nextFd();
             programFds.put(program, fd);
-            byFd.put(fd, program);
+            kernel.register(fd, program);
         }
-        for (MapSpec m : plan.maps())
-            fillSlots(maps.get(m.name()));
     }
 
     static int nextFd() {
@@ -120,9 +155,9 @@ final class EmulatorObject implements LoadedObject {
         return programFds.get(p);
     }
 
-    /** The map or program whose fd is {@code fd} in this object, or null. */
+    /** The map or program whose fd is {@code fd} in the kernel, or null. */
     Object byFd(int fd) {
-        return byFd.get(fd);
+        return kernel.byFd(fd);
     }
 
     /**
@@ -157,10 +192,7 @@ final class EmulatorObject implements LoadedObject {
 
     /** The ring buffer whose data region holds {@code address}, or null. */
     RingBufMap ringBufferAt(long address) {
-        for (RingBufMap rb : ringBuffers)
-            if (rb.data().contains(address))
-                return rb;
-        return null;
+        return kernel.ringBufferAt(address);
     }
 
     /** BPF_MAP_CREATE: the kernel's checks ({@link MapChecks}), then the map. */
@@ -267,27 +299,19 @@ final class EmulatorObject implements LoadedObject {
 
     /** The map whose handle is at {@code address} (what an ld_imm64 src 1 loaded), or a fault naming the helper. */
     EmulatorMap mapAt(long address, int helper, VmState s) {
-        EmulatorMap m = byHandle.get(address);
-        if (m == null)
-            throw HelperTable.misuse(helper, s, String.format("0x%x is not a map (an ld_imm64 map reference)", address));
-        return m;
+        return kernel.mapAt(address, helper, s);
     }
 
     // ---- CPUs
 
-    /** Takes a free CPU, waiting while all are busy (more concurrent runs than CPUs). */
+    /** Takes a free CPU of the kernel, waiting while all are busy. */
     Cpu acquireCpu() {
         checkOpen();
-        try {
-            return cpus.take();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new BackendException(-BackendException.EINTR, "interrupted while waiting for a free emulated CPU");
-        }
+        return kernel.acquireCpu();
     }
 
     void releaseCpu(Cpu cpu) {
-        cpus.add(cpu);
+        kernel.releaseCpu(cpu);
     }
 
     // ---- LoadedObject
@@ -327,11 +351,33 @@ final class EmulatorObject implements LoadedObject {
     }
 
     @Override
-    public synchronized void close() {
-        if (closed)
-            return;
-        closed = true;
-        for (Region r : memory.regions())
+    public List<Link> links() {
+        checkOpen();
+        return kernel.linksOf(this);
+    }
+
+    /** The maps this object created (not those it reuses). */
+    boolean owns(EmulatorMap m) {
+        return m.owner == this;
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed)
+                return;
+            closed = true;
+        }
+        // Links first, so that no hook or tracer runs a program whose maps are going.
+        kernel.closeLinksOf(this);
+        for (var e : programFds.entrySet())
+            kernel.unregister(e.getValue(), e.getKey());
+        for (EmulatorMap m : maps.values()) {
+            if (owns(m))
+                kernel.unregister(m.fd, m);
+            m.release();
+        }
+        for (Region r : ksyms.values())
             memory.unmap(r);
     }
 

@@ -6,6 +6,7 @@ import dev.bpf4j.backend.TestRun;
 import dev.bpf4j.backend.TestRunResult;
 import dev.bpf4j.loader.AttachType;
 import dev.bpf4j.loader.LinkedProgram;
+import dev.bpf4j.loader.ProgramSpec;
 import dev.bpf4j.loader.ProgramType;
 
 /**
@@ -52,9 +53,30 @@ final class EmulatorProgram implements ProgramHandle {
         return linked.spec().type();
     }
 
+    @Override
+    public ProgramSpec spec() {
+        return linked.spec();
+    }
+
+    /** The linked program: final instructions with their map references. */
+    LinkedProgram linked() {
+        return linked;
+    }
+
+    /** The object the program belongs to. */
+    EmulatorObject owner() {
+        return owner;
+    }
+
     /** The expected attach type, or null. */
     AttachType attachType() {
         return linked.spec().expectedAttachType().orElse(null);
+    }
+
+    /** The expected attach type's libbpf name, or "no attach type", for messages. */
+    String attachTypeName() {
+        AttachType a = attachType();
+        return a == null ? "no attach type" : a.libbpfName();
     }
 
     /** The decoded program: what a tail call into this program continues in. */

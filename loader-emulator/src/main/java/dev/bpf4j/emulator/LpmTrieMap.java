@@ -69,7 +69,7 @@ final class LpmTrieMap extends EmulatorMap {
         super(owner, spec);
         this.dataSize = spec.keySize() - 4;
         this.lengths = new int[dataSize * 8 + 1];
-        this.values = owner.memory.map(spec.name(), new byte[Math.multiplyExact(stride, spec.maxEntries())],
+        this.values = map(spec.name(), new byte[Math.multiplyExact(stride, spec.maxEntries())],
                 (spec.flags() & MapSpec.F_RDONLY_PROG) == 0);
         for (int i = 0; i < spec.maxEntries(); i++)
             free.add(i);
@@ -176,8 +176,4 @@ final class LpmTrieMap extends EmulatorMap {
         }
     }
 
-    @Override
-    List<Region> regions() {
-        return List.of(handle, values);
-    }
 }

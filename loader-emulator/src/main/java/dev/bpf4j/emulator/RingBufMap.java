@@ -58,7 +58,7 @@ final class RingBufMap extends EmulatorMap {
     RingBufMap(EmulatorObject owner, MapSpec spec) {
         super(owner, spec);
         this.size = spec.maxEntries() & 0xffffffffL;
-        this.data = owner.memory.map(spec.name(), new byte[(int) (2 * size)], true);
+        this.data = map(spec.name(), new byte[(int) (2 * size)], true);
     }
 
     Region data() {
@@ -174,8 +174,4 @@ final class RingBufMap extends EmulatorMap {
         throw error(-BackendException.ENOTSUPP, "key iteration");
     }
 
-    @Override
-    List<Region> regions() {
-        return List.of(handle, data);
-    }
 }

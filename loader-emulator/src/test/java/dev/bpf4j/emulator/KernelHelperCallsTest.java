@@ -40,8 +40,12 @@ class KernelHelperCallsTest {
 
     /** An object with one array map "a" (u32 -> 16 bytes), loaded under {@code config}. */
     static EmulatorObject object(EmulatorConfig config) {
-        return new EmulatorObject(new LoadPlan(EmulatorMapTest.XDP_PARSER, List.of(),
+        return object(new LoadPlan(EmulatorMapTest.XDP_PARSER, List.of(),
                 List.of(EmulatorMapTest.map("a", MapType.ARRAY, 4, 16, 1))), config);
+    }
+
+    static EmulatorObject object(LoadPlan plan, EmulatorConfig config) {
+        return new EmulatorObject(new EmulatorKernel(plan.spec().byteOrder(), config), plan, java.util.Map.of());
     }
 
     static long run(EmulatorObject o, List<Instruction> insns) {
