@@ -4,6 +4,7 @@ import dev.bpf4j.backend.BackendException;
 import dev.bpf4j.elf.ObjectFormatException;
 import dev.bpf4j.loader.LinkException;
 import dev.bpf4j.loader.TemplateException;
+import dev.bpf4j.upgrade.UpgradeException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -18,13 +19,14 @@ import java.nio.file.NoSuchFileException;
  * bpf4j object inspect prog.o [--json]
  * bpf4j object dump prog.o [--program NAME]
  * bpf4j object template prog.o [--set NAME=VALUE]... [--get NAME]... [-o OUT]
- * bpf4j prog run prog.o --program NAME [--data HEX | --data-file F | --pcap F] [--ctx HEX] [--repeat N] [--json] [--dump-maps]
+ * bpf4j prog run prog.o --program NAME [--data HEX | --data-file F | --pcap F] [--ctx HEX] [--repeat N] [--json] [--dump-maps] [--no-attach]
+ * bpf4j upgrade OLD.o NEW.o --migration MIG.o [--json]
  * echo PROGRAM_HEX | bpf4j vm exec [MEMORY_HEX]
  * </pre>
  */
 @Command(name = "bpf4j", mixinStandardHelpOptions = true, version = "bpf4j 0.1.0",
         description = "Read, inspect and run BPF ELF objects.",
-        subcommands = {ObjectCommand.class, ProgCommand.class, VmCommand.class})
+        subcommands = {ObjectCommand.class, ProgCommand.class, VmCommand.class, UpgradeCommand.class})
 public final class Main {
 
     public static void main(String[] args) {
@@ -46,7 +48,8 @@ public final class Main {
 
     private static String describe(Exception e) {
         if (e instanceof ObjectFormatException || e instanceof TemplateException || e instanceof UsageException
-                || e instanceof Pcap.FormatException || e instanceof BackendException || e instanceof LinkException)
+                || e instanceof Pcap.FormatException || e instanceof BackendException || e instanceof LinkException
+                || e instanceof UpgradeException)
             return e.getMessage();
         if (e instanceof NoSuchFileException n)
             return n.getFile() + ": no such file";

@@ -1,6 +1,7 @@
 package dev.bpf4j.cli;
 
 import dev.bpf4j.Bpf4j;
+import dev.bpf4j.backend.Backend;
 import dev.bpf4j.backend.LoadedObject;
 import dev.bpf4j.backend.ProgramHandle;
 import dev.bpf4j.backend.TestRun;
@@ -24,9 +25,12 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code bpf4j prog run FILE --program NAME [--data HEX | --data-file F | --pcap F] [--ctx HEX]
- * [--repeat N] [--json] [--dump-maps]}: loads the object into the emulator and test-runs one
- * program, as BPF_PROG_TEST_RUN does; with {@code --pcap}, once per packet, then a summary of
- * the return values and the maps.
+ * [--repeat N] [--json] [--dump-maps] [--no-attach]}: loads the object into the emulator and
+ * test-runs one program, as BPF_PROG_TEST_RUN does; with {@code --pcap}, once per packet, then
+ * a summary of the return values and the maps. Before the runs, the object's
+ * {@code map_trace/<map>/<op>} programs are linked to their maps, as a skeleton's
+ * auto-attach would ({@code --no-attach} leaves them unlinked), so that their effects show
+ * in the maps.
  *
  * <pre>
  * bpf4j prog run xdp_parser.o --program xdp_parser --pcap sample.pcap
@@ -69,6 +73,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--dump-maps", description = "print the maps after the runs (always done with --pcap)")
     boolean dumpMaps;
 
+    @Option(names = "--no-attach", description = "do not link the object's map_trace programs to their maps before the runs")
+    boolean noAttach;
+
     @Spec
     picocli.CommandLine.Model.CommandSpec command;
 
@@ -80,7 +87,11 @@ final class RunCommand implements Callable<Integer> {
         List<byte[]> packets = packets();
         PrintWriter out = command.commandLine().getOut();
         Bpf4j.OpenObject open = Bpf4j.open(file);
-        try (LoadedObject obj = open.load()) {
+        Backend backend = Bpf4j.defaultBackend();
+        try (LoadedObject obj = open.load(backend)) {
+            // As a skeleton's auto-attach would, so the tracers' effects show in the maps.
+            if (!noAttach && backend.capabilities().mapTracing())
+                AutoAttach.mapTracers(obj);
             ProgramHandle prog = obj.findProgram(program).orElseThrow(() -> new Main.UsageException(
                     file + ": no program '" + program + "'; programs: " + obj.programs().stream().map(ProgramHandle::name).toList()));
             var results = new ArrayList<TestRunResult>();

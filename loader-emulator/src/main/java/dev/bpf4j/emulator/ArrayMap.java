@@ -61,6 +61,11 @@ final class ArrayMap extends EmulatorMap {
     }
 
     @Override
+    long elementAddress(byte[] key, int cpu) {
+        return lookupAddress(key, percpu ? cpu : 0);
+    }
+
+    @Override
     byte[] userLookup(byte[] key) {
         long i = u32(key);
         if (i >= max)
@@ -94,7 +99,7 @@ final class ArrayMap extends EmulatorMap {
                 for (int c = 0; c < cpus(); c++)
                     System.arraycopy(value, c * stride, values.bytes(), offset(i, c), spec.valueSize());
             }
-            updated(key, old, value, flags);
+            updated(MapObserver.Change.UPDATE_ELEM, key, old, value, flags, s);
         }
         return 0;
     }

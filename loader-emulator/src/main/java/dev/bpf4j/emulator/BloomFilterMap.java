@@ -72,7 +72,7 @@ final class BloomFilterMap extends EmulatorMap {
                 long b = hash(value, i);
                 bits[(int) (b >>> 6)] |= 1L << b;
             }
-            updated(new byte[0], null, value, flags);
+            updated(MapObserver.Change.PUSH, new byte[0], null, value, flags, s);
         }
         return 0;
     }

@@ -108,6 +108,11 @@ class BpfHashMap extends EmulatorMap {
     }
 
     @Override
+    long elementAddress(byte[] key, int cpu) {
+        return peekAddress(key, percpu ? cpu : 0);
+    }
+
+    @Override
     byte[] userLookup(byte[] key) {
         synchronized (lock) {
             Integer slot = slots.get(new Key(key));
@@ -151,7 +156,7 @@ class BpfHashMap extends EmulatorMap {
                 if (free.isEmpty()) {
                     if (!lru)
                         return -BackendException.E2BIG;
-                    evictOldest();
+                    evictOldest(s);
                 }
                 slot = free.poll();
                 slots.put(new Key(key.clone()), slot);
@@ -167,42 +172,42 @@ class BpfHashMap extends EmulatorMap {
             else
                 for (int c = 0; c < copies; c++)
                     System.arraycopy(value, c * stride, values.bytes(), offset(slot, c), spec.valueSize());
-            updated(key, old, value, flags);
+            updated(MapObserver.Change.UPDATE_ELEM, key, old, value, flags, s);
             return 0;
         }
     }
 
-    private void evictOldest() {
+    private void evictOldest(VmState s) {
         Iterator<Map.Entry<Key, Integer>> it = slots.entrySet().iterator();
         Map.Entry<Key, Integer> e = it.next();
         byte[] old = observed() ? userValue(e.getValue()) : null;
         it.remove();
         free.add(e.getValue());
-        deleted(e.getKey().bytes(), old);
+        deleted(MapObserver.Change.EVICT, e.getKey().bytes(), old, s);
     }
 
     @Override
     int delete(byte[] key, VmState s) {
         synchronized (lock) {
-            return remove(key) == null ? -BackendException.ENOENT : 0;
+            return remove(key, s) == null ? -BackendException.ENOENT : 0;
         }
     }
 
     /** Removes {@code key}; returns its user-space value, or null when absent. Callers hold the lock. */
-    private byte[] remove(byte[] key) {
+    private byte[] remove(byte[] key, VmState s) {
         Integer slot = slots.remove(new Key(key));
         if (slot == null)
             return null;
         byte[] old = userValue(slot);
         free.add(slot);
-        deleted(key, old);
+        deleted(MapObserver.Change.DELETE_ELEM, key, old, s);
         return old;
     }
 
     @Override
     byte[] userLookupAndDelete(byte[] key) {
         synchronized (lock) {
-            return remove(key);
+            return remove(key, null);
         }
     }
 

@@ -103,13 +103,13 @@ final class DeviceMap extends EmulatorMap {
             if (empty) {
                 present[(int) i] = false;
                 if (had)
-                    deleted(key, old);
+                    deleted(MapObserver.Change.DELETE_ELEM, key, old, s);
                 return 0;
             }
             byte[] stored = value.length == 8 ? Arrays.copyOf(Arrays.copyOf(value, 4), 8) : value; // program id 0
             System.arraycopy(stored, 0, values.bytes(), (int) i * stride, spec.valueSize());
             present[(int) i] = true;
-            updated(key, old, stored, flags);
+            updated(MapObserver.Change.UPDATE_ELEM, key, old, stored, flags, s);
         }
         return 0;
     }
@@ -127,7 +127,7 @@ final class DeviceMap extends EmulatorMap {
             if (present[(int) i]) {
                 byte[] old = read(i);
                 present[(int) i] = false;
-                deleted(key, old);
+                deleted(MapObserver.Change.DELETE_ELEM, key, old, s);
             }
         }
         return 0;

@@ -1,13 +1,19 @@
 package dev.bpf4j.emulator;
 
 import dev.bpf4j.backend.Backend;
+import dev.bpf4j.backend.BackendException;
 import dev.bpf4j.backend.Capabilities;
+import dev.bpf4j.backend.Hook;
+import dev.bpf4j.backend.Link;
 import dev.bpf4j.backend.LoadedObject;
 import dev.bpf4j.backend.MapHandle;
+import dev.bpf4j.backend.TestRun;
+import dev.bpf4j.backend.TestRunResult;
 import dev.bpf4j.loader.LoadPlan;
 import dev.bpf4j.loader.ProgramType;
 
 import java.nio.ByteOrder;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -19,7 +25,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * use each other's maps. Maps: the kernel's array, hash, per-CPU, LRU, LPM trie, map-in-map, prog
  * array, queue, stack, bloom filter, ring buffer, perf event array and redirect (devmap,
  * cpumap, xskmap) types ({@code capabilities().mapTypes()}), and the internal
- * .data/.rodata/.bss/.kconfig maps; test runs: see {@link #TEST_RUN_TYPES}.
+ * .data/.rodata/.bss/.kconfig maps; test runs: see {@link #TEST_RUN_TYPES}. Programs attach
+ * to the emulated machine's hooks ({@link dev.bpf4j.backend.ProgramHandle#attach}), which
+ * {@link #fire} runs; map element iterators run with {@link dev.bpf4j.backend.ProgramHandle#iterate}.
  *
  * <pre>{@code
  * try (LoadedObject obj = Bpf4j.open(Path.of("xdp_parser.o")).load(new EmulatorBackend())) {
@@ -31,6 +39,8 @@ public final class EmulatorBackend implements Backend {
     private final EmulatorConfig config;
     /** The kernels of this backend, one per byte order, made on first use. */
     private final Map<ByteOrder, EmulatorKernel> kernels = new ConcurrentHashMap<>();
+    /** The machine's attach points: one set for the backend, whatever the byte order of the programs. */
+    private final Hooks hooks = new Hooks();
 
     /** The emulator with {@link EmulatorConfig#defaults()}. */
     public EmulatorBackend() {
@@ -53,7 +63,7 @@ public final class EmulatorBackend implements Backend {
             ProgramType.RAW_TRACEPOINT, ProgramType.SYSCALL, ProgramType.KPROBE, ProgramType.TRACEPOINT,
             ProgramType.PERF_EVENT);
 
-    private static final Capabilities CAPABILITIES = new Capabilities(true, false, false, false,
+    private static final Capabilities CAPABILITIES = new Capabilities(true, true, false, true,
             EmulatorObject.MAP_TYPES, EmulatorBackend.TEST_RUN_TYPES);
 
 
@@ -78,7 +88,37 @@ public final class EmulatorBackend implements Backend {
      */
     @Override
     public LoadedObject load(LoadPlan plan, Map<String, MapHandle> reuse) {
-        EmulatorKernel kernel = kernels.computeIfAbsent(plan.spec().byteOrder(), o -> new EmulatorKernel(o, config));
+        EmulatorKernel kernel = kernels.computeIfAbsent(plan.spec().byteOrder(), o -> new EmulatorKernel(o, config, hooks));
         return new EmulatorObject(kernel, plan, reuse);
+    }
+
+    /**
+     * Fires {@code hook} as the event it stands for would (a setsockopt call, a packet
+     * leaving the interface): runs the program of each link attached to it, in attach
+     * order, each on {@code input} as {@link dev.bpf4j.backend.ProgramHandle#testRun} would,
+     * and returns their results in that order; empty when nothing is attached. Each link's
+     * program is read once per firing, so a concurrent {@link Link#update} makes a firing
+     * run the old or the new program, never none (see {@link Hooks}).
+     *
+     * <pre>{@code
+     * var backend = new EmulatorBackend();
+     * try (LoadedObject obj = Bpf4j.open(path).load(backend);
+     *      Link link = obj.program("on_setsockopt").attach(Hook.of("cgroup/setsockopt"))) {
+     *     List<TestRunResult> r = backend.fire(Hook.of("cgroup/setsockopt"), new TestRun(optval, sockopt, 1));
+     * }
+     * }</pre>
+     *
+     * @throws BackendException as the programs' test runs do ({@code -EINVAL} for an input the
+     *                          program type cannot take, {@code -EFAULT} for a fault)
+     */
+    public List<TestRunResult> fire(Hook hook, TestRun input) {
+        java.util.Objects.requireNonNull(hook, "hook");
+        java.util.Objects.requireNonNull(input, "input");
+        return hooks.fire(hook, input);
+    }
+
+    /** The links attached to {@code hook} now, in attach order (the order {@link #fire} runs them). */
+    public List<Link> attached(Hook hook) {
+        return hooks.attached(java.util.Objects.requireNonNull(hook, "hook"));
     }
 }

@@ -3,8 +3,9 @@ package dev.bpf4j.emulator;
 /**
  * All the helpers of the emulator kernel, gathered from the areas that implement them:
  * {@link MapHelpers} (maps, ring buffers, tail calls), {@link PacketHelpers} (packet bytes,
- * checksums, XDP head/tail moves, redirect) and {@link KernelHelpers} (time,
- * tasks, printing, strings, loops). Each area's {@code register} only captures the object
+ * checksums, XDP head/tail moves, redirect), {@link KernelHelpers} (time,
+ * tasks, printing, strings, loops) and {@link SeqHelpers} (the output of map element
+ * iterators). Each area's {@code register} only captures the object
  * in its lambdas, so the set of implemented ids is known without one.
  */
 final class EmulatorHelpers {
@@ -20,6 +21,7 @@ final class EmulatorHelpers {
         MapHelpers.register(b, object);
         PacketHelpers.register(b, object);
         KernelHelpers.register(b, object);
+        SeqHelpers.register(b, object);
         return b.build();
     }
 

@@ -13,6 +13,8 @@ import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One emulated kernel: the address space, the CPUs and the file descriptor table that the
@@ -35,12 +37,35 @@ final class EmulatorKernel {
     /** Ring buffers by the base address of their data region, for bpf_ringbuf_submit/discard. */
     private final Map<Long, RingBufMap> ringBuffers = new ConcurrentHashMap<>();
 
+    /**
+     * The states of map tracers that user space's map updates fire. They are not CPUs from
+     * {@link #cpus}: a tracer runs while the traced map's lock is held, and taking a CPU
+     * there could wait for a run that holds the CPU and waits for that lock.
+     */
+    private final ConcurrentLinkedQueue<VmState> syscallStates = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger syscallStatesMade = new AtomicInteger();
+    /** Held while map tracing links are attached or swapped, so that two cannot close a cycle together. */
+    final Object traceGraph = new Object();
+
     /** The live links of all objects, in attach order. */
     private final Set<EmulatorLink> links = Collections.synchronizedSet(new LinkedHashSet<>());
 
+    /** The machine's attach points, shared by the kernels of one backend. */
+    final Hooks hooks;
+    /** The map element iterators run in this kernel, with their per-CPU regions. */
+    final MapIterator iterators;
+
+    /** A kernel with hooks of its own (tests that load one object). */
     EmulatorKernel(ByteOrder order, EmulatorConfig config) {
+        this(order, config, new Hooks());
+    }
+
+    /** A kernel of a backend whose attach points are {@code hooks}. */
+    EmulatorKernel(ByteOrder order, EmulatorConfig config, Hooks hooks) {
         this.memory = new Memory(order);
         this.config = config;
+        this.hooks = hooks;
+        this.iterators = new MapIterator(memory);
         this.cpus = new ArrayBlockingQueue<>(config.cpus());
         for (int i = 0; i < config.cpus(); i++)
             cpus.add(new Cpu(memory, i, config.randomSeed()));
@@ -107,6 +132,25 @@ final class EmulatorKernel {
     }
 
     // ---- CPUs
+
+    /**
+     * A state for tracers that a map update from user space fires; never blocks (a new one
+     * is made when all are in use), so holding a map's lock while taking one is safe. Its
+     * per-CPU values are those of CPU {@code n mod cpus}, as a syscall runs on some CPU.
+     */
+    VmState takeSyscallState() {
+        VmState s = syscallStates.poll();
+        if (s == null) {
+            int n = syscallStatesMade.getAndIncrement();
+            s = new VmState(memory, n % config.cpus());
+            s.seedRandom(config.randomSeed() ^ (0x5bd1e995L * (n + 1)));
+        }
+        return s;
+    }
+
+    void releaseSyscallState(VmState s) {
+        syscallStates.add(s);
+    }
 
     /** Takes a free CPU, waiting while all are busy (more concurrent runs than CPUs). */
     Cpu acquireCpu() {

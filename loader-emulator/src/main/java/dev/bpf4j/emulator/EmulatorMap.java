@@ -5,6 +5,7 @@ import dev.bpf4j.backend.MapHandle;
 import dev.bpf4j.backend.TestRunResult;
 import dev.bpf4j.backend.UpdateFlag;
 import dev.bpf4j.loader.MapSpec;
+import dev.bpf4j.loader.SectionTable.MapTraceTarget;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -43,6 +44,8 @@ abstract class EmulatorMap implements MapHandle {
     /** Held while the map changes (and while a hash map's index is read). */
     final Object lock = new Object();
     private volatile MapObserver observer = MapObserver.NONE;
+    /** The map tracing links attached to this map (empty for almost every map). */
+    final MapTracers tracers = new MapTracers(this);
     /** The regions this map mapped, unmapped when its last user goes. */
     private final List<Region> mapped = new ArrayList<>();
     /** The objects using the map: its creator and those that {@linkplain EmulatorBackend#load reuse} it. */
@@ -73,6 +76,11 @@ abstract class EmulatorMap implements MapHandle {
         return true;
     }
 
+    /** Whether some object still uses the map (its regions are mapped). */
+    final synchronized boolean alive() {
+        return users > 0;
+    }
+
     /** One object fewer uses the map; the last one unmaps its regions. */
     final synchronized void release() {
         if (users == 0 || --users > 0)
@@ -94,6 +102,23 @@ abstract class EmulatorMap implements MapHandle {
     /** Returns 0 or a negative errno. */
     int delete(byte[] key, VmState s) {
         return -BackendException.EINVAL;
+    }
+
+    /**
+     * The address of {@code key}'s value on {@code cpu} now, without counting a use, or 0:
+     * whether a pointer a program got from a lookup still belongs to that element.
+     */
+    long elementAddress(byte[] key, int cpu) {
+        return lookupAddress(key, null);
+    }
+
+    /**
+     * The key of the element whose value is at {@code address}, which a lookup of
+     * {@code lookupKey} returned: the same key, except in maps whose lookup matches other
+     * keys (an LPM trie's longest prefix).
+     */
+    byte[] elementKey(long address, byte[] lookupKey) {
+        return lookupKey;
     }
 
     /** The keys in BPF_MAP_GET_NEXT_KEY order; throws the kernel's errno for maps without keys. */
@@ -158,18 +183,31 @@ abstract class EmulatorMap implements MapHandle {
         return observer != MapObserver.NONE;
     }
 
-    /** Reports a change; callers hold {@link #lock}. */
-    final void updated(byte[] key, byte[] oldValue, byte[] newValue, long flags) {
+    /**
+     * Reports a change; callers hold {@link #lock}. {@code s} is the run that made it, null
+     * for user space. Updates of a key ({@link MapObserver.Change#UPDATE_ELEM}) also run
+     * the map's update tracers, here, under the lock: what serialises them against the
+     * element iterator of a stateful upgrade's bulk copy.
+     */
+    final void updated(MapObserver.Change change, byte[] key, byte[] oldValue, byte[] newValue, long flags, VmState s) {
         MapObserver o = observer;
         if (o != MapObserver.NONE)
-            o.onUpdate(this, copy(key), copy(oldValue), copy(newValue), flags);
+            o.onUpdate(this, change, copy(key), copy(oldValue), copy(newValue), flags, s);
+        if (change != MapObserver.Change.UPDATE_ELEM)
+            return;
+        if (s != null && s.pointers != null)
+            s.pointers.updated(this, key);
+        tracers.fire(MapTraceTarget.Operation.UPDATE_ELEM, key, newValue, flags, s);
     }
 
-    /** Reports a removal; callers hold {@link #lock}. */
-    final void deleted(byte[] key, byte[] oldValue) {
+    /** Reports a removal; callers hold {@link #lock}. As {@link #updated}, for the delete tracers. */
+    final void deleted(MapObserver.Change change, byte[] key, byte[] oldValue, VmState s) {
         MapObserver o = observer;
         if (o != MapObserver.NONE)
-            o.onDelete(this, copy(key), copy(oldValue));
+            o.onDelete(this, change, copy(key), copy(oldValue), s);
+        if (change != MapObserver.Change.DELETE_ELEM)
+            return;
+        tracers.fire(MapTraceTarget.Operation.DELETE_ELEM, key, null, 0, s);
     }
 
     private static byte[] copy(byte[] b) {

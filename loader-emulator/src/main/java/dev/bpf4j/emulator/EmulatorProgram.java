@@ -1,6 +1,10 @@
 package dev.bpf4j.emulator;
 
 import dev.bpf4j.backend.BackendException;
+import dev.bpf4j.backend.Hook;
+import dev.bpf4j.backend.Link;
+import dev.bpf4j.backend.MapHandle;
+import dev.bpf4j.loader.SectionTable.MapTraceTarget;
 import dev.bpf4j.backend.ProgramHandle;
 import dev.bpf4j.backend.TestRun;
 import dev.bpf4j.backend.TestRunResult;
@@ -126,6 +130,52 @@ final class EmulatorProgram implements ProgramHandle {
         } finally {
             owner.releaseCpu(cpu);
         }
+    }
+
+    /**
+     * Links this map tracer to {@code map}; see {@link MapTraceLink} for the checks
+     * ({@code -EINVAL}, {@code -EBADF}, {@code -ELOOP}).
+     */
+    @Override
+    public Link attachMapTrace(MapHandle map, MapTraceTarget.Operation op, boolean fromUserSpace) {
+        return MapTraceLink.attach(this, map, op, fromUserSpace);
+    }
+
+    /**
+     * Links this program to {@code hook}; see {@link Hooks} ({@code -EINVAL} when the hook
+     * does not take programs of this type and attach type, {@code -EBUSY} for a second XDP
+     * program on one interface, {@code -EBADF} after the object was closed).
+     *
+     * <pre>{@code
+     * try (Link l = obj.program("egress_a").attach(Hook.of("tc/egress"))) {
+     *     backend.fire(Hook.of("tc/egress"), TestRun.ofData(frame));   // runs egress_a
+     * }
+     * }</pre>
+     */
+    @Override
+    public Link attach(Hook hook) {
+        java.util.Objects.requireNonNull(hook, "hook");
+        return owner.kernel.hooks.attach(this, hook);
+    }
+
+    /**
+     * Runs this {@code iter/bpf_map_elem} program over every element of {@code map} and
+     * returns its {@code bpf_seq_write}/{@code bpf_seq_printf} output; see
+     * {@link MapIterator}. Each element's visit holds the map's lock, which serialises it
+     * against the map's updates and their tracers (the stateful upgrade's bulk copy).
+     *
+     * <pre>{@code
+     * String dump = new String(obj.program("dump_kv").iterate(obj.map("kv")));   // "1=10\n2=20\nend\n"
+     * }</pre>
+     *
+     * @throws BackendException {@code -EINVAL} for a program that is not a map element
+     *                          iterator or a map of another backend or without iterator,
+     *                          {@code -E2BIG}/{@code -EAGAIN} as the kernel's read() of the iterator
+     */
+    @Override
+    public byte[] iterate(MapHandle map) {
+        java.util.Objects.requireNonNull(map, "map");
+        return owner.kernel.iterators.iterate(this, map);
     }
 
     /** r0 of the last repeat and the mean time per repeat. */

@@ -98,7 +98,7 @@ final class FdArrayMap extends EmulatorMap {
                 }
             byte[] old = observed() ? userLookup(key) : null;
             slots.set((int) i, target);
-            updated(key, old, value, flags);
+            updated(MapObserver.Change.UPDATE_ELEM, key, old, value, flags, s);
         }
         return 0;
     }
@@ -113,7 +113,7 @@ final class FdArrayMap extends EmulatorMap {
             if (old == null)
                 return -BackendException.ENOENT;
             slots.set((int) i, null);
-            deleted(key, old);
+            deleted(MapObserver.Change.DELETE_ELEM, key, old, s);
         }
         return 0;
     }

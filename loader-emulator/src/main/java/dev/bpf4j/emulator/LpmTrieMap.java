@@ -106,6 +106,18 @@ final class LpmTrieMap extends EmulatorMap {
         return 0;
     }
 
+    /** The stored key of the prefix whose value is at {@code address}: a lookup returns the longest matching prefix's value. */
+    @Override
+    byte[] elementKey(long address, byte[] lookupKey) {
+        synchronized (lock) {
+            long slot = (address - values.base()) / stride;
+            for (Entry e : index.values())
+                if (e.slot == slot)
+                    return e.key.clone();
+        }
+        return lookupKey;
+    }
+
     @Override
     int update(byte[] key, byte[] value, long flags, VmState s) {
         if (flags < 0 || flags > 2)
@@ -138,7 +150,7 @@ final class LpmTrieMap extends EmulatorMap {
             index.put(p, n);
             order.put(p, n);
             System.arraycopy(value, 0, values.bytes(), slot * stride, spec.valueSize());
-            updated(key, old, value, flags);
+            updated(MapObserver.Change.UPDATE_ELEM, key, old, value, flags, s);
         }
         return 0;
     }
@@ -161,7 +173,7 @@ final class LpmTrieMap extends EmulatorMap {
             if (--lengths[(int) len] == 0)
                 usedLengths.clear((int) len);
             free.add(e.slot);
-            deleted(e.key, read(e.slot));
+            deleted(MapObserver.Change.DELETE_ELEM, e.key, read(e.slot), s);
         }
         return 0;
     }

@@ -90,7 +90,10 @@ final class MapHelpers {
     static void register(HelperTable.Builder b, EmulatorObject o) {
         b.add(MAP_LOOKUP_ELEM, (r1, r2, r3, r4, r5, s) -> { // void *bpf_map_lookup_elem(map, key)
             EmulatorMap m = map(o, r1, MAP_LOOKUP_ELEM, s);
-            return m.lookupAddress(s.read(r2, m.spec.keySize()), s);
+            byte[] key = s.read(r2, m.spec.keySize());
+            long a = m.lookupAddress(key, s);
+            PointerWrites.lookedUp(s, m, key, a, s.cpu()); // map tracing sees writes through the pointer
+            return a;
         });
         b.add(MAP_UPDATE_ELEM, (r1, r2, r3, r4, r5, s) -> { // long bpf_map_update_elem(map, key, value, flags)
             EmulatorMap m = map(o, r1, MAP_UPDATE_ELEM, s);
@@ -119,7 +122,9 @@ final class MapHelpers {
             long cpu = r3 & 0xffffffffL;
             if (cpu >= m.cpus())
                 return 0;
-            return m instanceof ArrayMap a ? a.lookupAddress(key, (int) cpu) : ((BpfHashMap) m).peekAddress(key, (int) cpu);
+            long a = m instanceof ArrayMap am ? am.lookupAddress(key, (int) cpu) : ((BpfHashMap) m).peekAddress(key, (int) cpu);
+            PointerWrites.lookedUp(s, m, key, a, (int) cpu);
+            return a;
         });
         b.add(TAIL_CALL, (r1, r2, r3, r4, r5, s) -> tailCall(o, r1, r2, r3, s)); // long bpf_tail_call(ctx, prog_array, index)
         b.add(FOR_EACH_MAP_ELEM, (r1, r2, r3, r4, r5, s) -> forEach(o, r1, r2, r3, r4, s));
@@ -134,7 +139,7 @@ final class MapHelpers {
             if (index == F_CURRENT_CPU)
                 index = s.cpu();
             byte[] data = s.read(r4, size(r5, PERF_EVENT_OUTPUT, s));
-            int e = m.output(index, s.cpu(), data);
+            int e = m.output(index, data, s);
             if (e == 0)
                 record(s, m, data);
             return e;
@@ -144,17 +149,17 @@ final class MapHelpers {
             if ((r4 & ~(RingBufMap.RB_NO_WAKEUP | RingBufMap.RB_FORCE_WAKEUP)) != 0)
                 return -BackendException.EINVAL;
             byte[] data = s.read(r2, size(r3, RINGBUF_OUTPUT, s));
-            long a = rb.reserve(data.length, s.cpu());
+            long a = rb.reserve(data.length, s);
             if (a == 0)
                 return -BackendException.EAGAIN;
             s.write(a, data);
-            rb.commit(a, false, r4);
+            rb.commit(a, false, r4, s);
             record(s, rb, data);
             return 0;
         });
         b.add(RINGBUF_RESERVE, (r1, r2, r3, r4, r5, s) -> { // void *bpf_ringbuf_reserve(ringbuf, size, flags)
             RingBufMap rb = (RingBufMap) map(o, r1, RINGBUF_RESERVE, s);
-            return r3 != 0 ? 0 : rb.reserve(r2, s.cpu());
+            return r3 != 0 ? 0 : rb.reserve(r2, s);
         });
         b.add(RINGBUF_SUBMIT, (r1, r2, r3, r4, r5, s) -> commit(o, r1, r2, false, RINGBUF_SUBMIT, s)); // void bpf_ringbuf_submit(data, flags)
         b.add(RINGBUF_DISCARD, (r1, r2, r3, r4, r5, s) -> commit(o, r1, r2, true, RINGBUF_DISCARD, s)); // void bpf_ringbuf_discard(data, flags)
@@ -174,7 +179,7 @@ final class MapHelpers {
 
     private static long commit(EmulatorObject o, long data, long flags, boolean discard, int helper, VmState s) {
         RingBufMap rb = o.ringBufferAt(data);
-        if (rb == null || !rb.commit(data, discard, flags))
+        if (rb == null || !rb.commit(data, discard, flags, s))
             throw HelperTable.misuse(helper, s, String.format("0x%x is not a record reserved by bpf_ringbuf_reserve", data));
         if (!discard)
             record(s, rb, rb.committedAt(data));
@@ -222,6 +227,7 @@ final class MapHelpers {
             if (value == 0)
                 continue;
             System.arraycopy(key, 0, scratch.bytes(), 0, key.length);
+            PointerWrites.lookedUp(s, m, key, value, s.cpu()); // the callback may write the value
             n++;
             if (s.vm.callback(s, fn, r1, scratch.base(), value, ctx, 0) != 0)
                 break;

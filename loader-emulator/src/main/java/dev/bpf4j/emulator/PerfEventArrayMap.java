@@ -40,7 +40,8 @@ final class PerfEventArrayMap extends EmulatorMap {
     }
 
     /** bpf_perf_event_output to slot {@code index} from {@code cpu}: 0 or a negative errno. */
-    int output(long index, int cpu, byte[] record) {
+    int output(long index, byte[] record, VmState s) {
+        int cpu = s.cpu();
         if (index >= open.length)
             return -BackendException.E2BIG;
         synchronized (lock) {
@@ -52,7 +53,7 @@ final class PerfEventArrayMap extends EmulatorMap {
                 return -BackendException.ENOSPC;
             used[(int) index] += recordBytes(record.length);
             pending.addLast(new TestRunResult.OutputRecord(name(), cpu, record));
-            updated(u32Bytes(index), null, record, index);
+            updated(MapObserver.Change.RECORD, u32Bytes(index), null, record, index, s);
         }
         return 0;
     }
@@ -65,7 +66,7 @@ final class PerfEventArrayMap extends EmulatorMap {
             pending.clear();
             for (TestRunResult.OutputRecord r : out) {
                 used[r.cpu()] -= recordBytes(r.data().length);
-                deleted(u32Bytes(r.cpu()), r.data());
+                deleted(MapObserver.Change.RECORD, u32Bytes(r.cpu()), r.data(), null);
             }
             return out;
         }
@@ -90,7 +91,7 @@ final class PerfEventArrayMap extends EmulatorMap {
             return -BackendException.E2BIG;
         synchronized (lock) {
             open[(int) i] = true;
-            updated(key, null, value, flags);
+            updated(MapObserver.Change.UPDATE_ELEM, key, null, value, flags, s);
         }
         return 0;
     }
@@ -104,7 +105,7 @@ final class PerfEventArrayMap extends EmulatorMap {
             if (!open[(int) i])
                 return -BackendException.ENOENT;
             open[(int) i] = false;
-            deleted(key, null);
+            deleted(MapObserver.Change.DELETE_ELEM, key, null, s);
         }
         return 0;
     }

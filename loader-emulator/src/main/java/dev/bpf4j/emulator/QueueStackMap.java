@@ -56,10 +56,10 @@ final class QueueStackMap extends EmulatorMap {
             if (items.size() >= spec.maxEntries()) {
                 if (flags != 2)
                     return -BackendException.E2BIG;
-                deleted(NO_KEY, items.pollFirst());
+                deleted(MapObserver.Change.EVICT, NO_KEY, items.pollFirst(), s);
             }
             items.addLast(value.clone());
-            updated(NO_KEY, null, value, flags);
+            updated(MapObserver.Change.PUSH, NO_KEY, null, value, flags, s);
         }
         return 0;
     }
@@ -76,7 +76,7 @@ final class QueueStackMap extends EmulatorMap {
                     items.pollLast();
                 else
                     items.pollFirst();
-                deleted(NO_KEY, v);
+                deleted(MapObserver.Change.POP, NO_KEY, v, s);
             }
         }
         return 0;

@@ -66,7 +66,8 @@ final class RingBufMap extends EmulatorMap {
     }
 
     /** bpf_ringbuf_reserve: the address of {@code n} bytes of record data, or 0. */
-    long reserve(long n, int cpu) {
+    long reserve(long n, VmState s) {
+        int cpu = s.cpu();
         if (n < 0 || n > size)
             return 0;
         synchronized (lock) {
@@ -78,21 +79,21 @@ final class RingBufMap extends EmulatorMap {
             records.addLast(r);
             int off = (int) (r.pos % size) + HEADER;
             Arrays.fill(data.bytes(), off, off + r.size, (byte) 0);
-            updated(position(r), null, new byte[r.size], 0);
+            updated(MapObserver.Change.RECORD, position(r), null, new byte[r.size], 0, s);
             return data.base() + off;
         }
     }
 
     /** bpf_ringbuf_submit ({@code discard} false) or bpf_ringbuf_discard of the record at {@code address}; false if none is reserved there. */
-    boolean commit(long address, boolean discard, long flags) {
+    boolean commit(long address, boolean discard, long flags, VmState s) {
         synchronized (lock) {
             for (Record r : records)
                 if (r.state == State.BUSY && data.base() + r.pos % size + HEADER == address) {
                     r.state = discard ? State.DISCARDED : State.COMMITTED;
                     if (discard)
-                        deleted(position(r), bytes(r));
+                        deleted(MapObserver.Change.RECORD, position(r), bytes(r), s);
                     else
-                        updated(position(r), null, bytes(r), flags);
+                        updated(MapObserver.Change.RECORD, position(r), null, bytes(r), flags, s);
                     return true;
                 }
         }
@@ -142,7 +143,7 @@ final class RingBufMap extends EmulatorMap {
                 if (r.state == State.COMMITTED) {
                     byte[] b = bytes(r);
                     out.add(new TestRunResult.OutputRecord(name(), r.cpu, b));
-                    deleted(position(r), b);
+                    deleted(MapObserver.Change.RECORD, position(r), b, null);
                 }
             }
         }

@@ -167,6 +167,16 @@ public final class Verifier {
         return true;
     }
 
+    /**
+     * The seq_file helpers write an iterator's output: the kernel's tracing_prog_func_proto
+     * offers them only to programs with expected attach type BPF_TRACE_ITER.
+     */
+    private static boolean iterHelperAllowed(String name, ProgramType type, Optional<AttachType> attach) {
+        if (!name.startsWith("seq_") || type == ProgramType.EXT || type == ProgramType.UNSPEC)
+            return true;
+        return type == ProgramType.TRACING && attach.orElse(null) == AttachType.TRACE_ITER;
+    }
+
     /** Verifies {@code insns} and throws the rejection, if any; returns the acceptance otherwise. */
     public static VerifierResult require(List<Instruction> insns, ProgramType type) {
         return verify(insns, type).orThrow();
@@ -563,7 +573,7 @@ public final class Verifier {
                             String name = helperName(i.imm());
                             if (name == null)
                                 throw new Reject(s, "invalid func unknown#" + i.imm());
-                            if (!helperAllowed(i.imm(), type))
+                            if (!helperAllowed(i.imm(), type) || !iterHelperAllowed(name, type, attach))
                                 throw new Reject(s, "unknown func bpf_" + name + "#" + i.imm());
                             if (!implemented.test(i.imm()))
                                 throw new Reject(s, "helper bpf_" + name + "#" + i.imm() + " is not implemented by the emulator");

@@ -181,13 +181,14 @@ public final class Vm {
         s.budgetLeft = budget; // one budget for the whole run: tail calls and callbacks included
         Vm vm = this;
         boolean done = false;
+        long r0;
         try {
             for (;;) {
-                long r0 = vm.execute(s, 0, 0);
+                r0 = vm.execute(s, 0, 0);
                 Vm next = s.tailCall;
                 if (next == null) {
                     done = true;
-                    return r0;
+                    break;
                 }
                 s.tailCall = null;
                 vm = next;
@@ -196,9 +197,13 @@ public final class Vm {
             // The kernel's verifier proves every path unlocks; the emulator releases what a
             // faulting run left locked, and faults a run that exits holding a lock.
             long held = s.releaseHeldLock();
+            if (!done || held != 0)
+                s.abandoned();
             if (held != 0 && done)
                 throw new VmFault(VmFault.Kind.HELPER_ARGUMENT, -1, String.format("the program exited holding the bpf_spin_lock at 0x%x", held));
         }
+        s.exited(); // map tracing: writes through lookup pointers are reported when the program exits
+        return r0;
     }
 
     /**

@@ -22,6 +22,13 @@ public final class VmState {
     public static final int STACK_SIZE = 512;
     /** Frames in a call chain, the outermost included, as the kernel's MAX_CALL_FRAMES. */
     public static final int MAX_FRAMES = 8;
+    /**
+     * Runs nested in one another on one CPU, the outermost included: a map tracer runs
+     * inside the run whose map update fired it, and may fire tracers itself. Attaching
+     * refuses cycles, so chains are finite; this bounds what the loop check cannot see
+     * (writes through maps of maps, tail calls).
+     */
+    static final int MAX_NESTING = 8;
 
     final long[] regs = new long[11];
     private final Memory memory;
@@ -46,6 +53,14 @@ public final class VmState {
     private final int cpu;
     /** What the emulator kernel records during a run (set by the backend; null for a bare VM). */
     KernelRun kernelRun;
+    /** How deep this state's runs nest in others on its CPU: 0 for a CPU's own state. */
+    final int level;
+    /** The state of runs nested in this one's (map tracers), made on first use. */
+    private VmState nested;
+    /** A map tracer's context, key and value, remapped for each call (see {@link MapTracers}). */
+    Region traceCtx, traceKey, traceValue;
+    /** The map values this run got pointers to and whose writes map tracers must see, or null. */
+    PointerWrites pointers;
 
     public VmState(Memory memory) {
         this(memory, 0);
@@ -53,10 +68,46 @@ public final class VmState {
 
     /** A state for runs on emulated CPU {@code cpu} (what bpf_get_smp_processor_id answers, and the per-CPU map slot). */
     public VmState(Memory memory, int cpu) {
+        this(memory, cpu, 0);
+    }
+
+    private VmState(Memory memory, int cpu, int level) {
         if (cpu < 0)
             throw new IllegalArgumentException("cpu " + cpu + " must not be negative");
         this.memory = memory;
         this.cpu = cpu;
+        this.level = level;
+    }
+
+    /**
+     * The state for a run nested in this one's, on the same CPU: its own registers and stack
+     * frames, made once and reused, so that a map tracer does not clobber the program whose
+     * update fired it. Faults beyond {@link #MAX_NESTING} levels.
+     */
+    VmState nested() {
+        VmState n = nested;
+        if (n == null) {
+            if (level + 1 >= MAX_NESTING)
+                throw new VmFault(VmFault.Kind.CALL_DEPTH, slot, "map tracers nest deeper than " + MAX_NESTING
+                        + " runs (a tracer fired a tracer ... " + MAX_NESTING + " times)");
+            n = nested = new VmState(memory, cpu, level + 1);
+            n.seedRandom(nextRandom());
+        }
+        return n;
+    }
+
+    /** Called when a run on this state exited normally: reports the writes through map value pointers. */
+    void exited() {
+        PointerWrites p = pointers;
+        if (p != null && p.pending())
+            p.flush(this);
+    }
+
+    /** Called when a run on this state ended in a fault: its pointers are forgotten, not reported. */
+    void abandoned() {
+        PointerWrites p = pointers;
+        if (p != null)
+            p.clear();
     }
 
     /** The state of this CPU's bpf_get_prandom_u32 sequence (splitmix64). */

@@ -50,7 +50,7 @@ class EmulatorMapTest {
         assertInstanceOf(EmulatorBackend.class, Bpf4j.defaultBackend());
         Backend b = Bpf4j.defaultBackend();
         assertTrue(b.capabilities().testRun());
-        assertTrue(!b.capabilities().mapTracing() && !b.capabilities().pinning());
+        assertTrue(b.capabilities().mapTracing() && b.capabilities().attach() && !b.capabilities().pinning());
     }
 
     @Test

@@ -34,12 +34,12 @@ class MapObserverTest {
         }
 
         @Override
-        public synchronized void onUpdate(EmulatorMap map, byte[] key, byte[] oldValue, byte[] newValue, long flags) {
+        public synchronized void onUpdate(EmulatorMap map, Change change, byte[] key, byte[] oldValue, byte[] newValue, long flags, VmState s) {
             events.add(map.name() + ":update:" + show(key) + ":" + show(oldValue) + ":" + show(newValue));
         }
 
         @Override
-        public synchronized void onDelete(EmulatorMap map, byte[] key, byte[] oldValue) {
+        public synchronized void onDelete(EmulatorMap map, Change change, byte[] key, byte[] oldValue, VmState s) {
             events.add(map.name() + ":delete:" + show(key) + ":" + show(oldValue));
         }
 
