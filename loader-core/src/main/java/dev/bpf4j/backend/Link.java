@@ -23,9 +23,12 @@ public interface Link extends AutoCloseable {
     String target();
 
     /**
-     * Replaces the program atomically: firings that start after this returns run
-     * {@code replacement}. It must be of the same type and attach type, and loaded in the
-     * same backend ({@code -EINVAL} otherwise); {@code -ENOLINK} after {@link #close}.
+     * Replaces the program atomically: every firing runs either the old program or
+     * {@code replacement}, never none, and once this returns no firing still runs the old
+     * one through this link (the kernel's RCU grace period): a stateful upgrade relies on
+     * that before it detaches the old maps' tracers. The replacement must be of the same
+     * type and attach type, and loaded in the same backend ({@code -EINVAL} otherwise);
+     * {@code -ENOLINK} after {@link #close}.
      */
     void update(ProgramHandle replacement);
 

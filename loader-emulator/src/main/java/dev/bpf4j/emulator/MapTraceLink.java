@@ -132,6 +132,18 @@ final class MapTraceLink extends EmulatorLink {
         synchronized (program().owner().kernel.traceGraph) {
             super.update(replacement);
         }
+        awaitRunningTracers();
+    }
+
+    /**
+     * Returns once no tracer run that started before is still running: tracers run under
+     * the map's lock, so taking it is the grace period {@link dev.bpf4j.backend.Link#update}
+     * and {@link #close} promise.
+     */
+    private void awaitRunningTracers() {
+        synchronized (map.lock) {
+            // nothing to do inside: acquiring the lock is the wait
+        }
     }
 
     @Override
@@ -148,6 +160,7 @@ final class MapTraceLink extends EmulatorLink {
     @Override
     void detach() {
         map.tracers.remove(this);
+        awaitRunningTracers();
     }
 
     @Override
