@@ -34,6 +34,21 @@ final class KernelFormat {
 
         /** {@code n} bytes at {@code address}, or null when unreadable. */
         byte[] bytes(long address, int n);
+
+        /** What {@code %s} and the {@code %p} extensions read in {@code memory}: its bytes as they are, an unreadable address as absent. */
+        static Reader of(Memory memory) {
+            return new Reader() {
+                @Override
+                public byte[] string(long address, int max) {
+                    return memory.stringOrNull(address, max);
+                }
+
+                @Override
+                public byte[] bytes(long address, int n) {
+                    return memory.bytesOrNull(address, n);
+                }
+            };
+        }
     }
 
     private KernelFormat() {

@@ -63,7 +63,7 @@ final class KernelHelpers {
         for (String name : new String[] {"probe_read_str", "probe_read_kernel_str", "probe_read_user_str"})
             b.add(name, (r1, r2, r3, r4, r5, s) -> { // long bpf_probe_read_str(dst, size, unsafe_ptr)
                 int size = checkSize(r2, s);
-                byte[] str = stringOrNull(o, r3, size - 1);
+                byte[] str = o.memory.stringOrNull(r3, size - 1);
                 byte[] out = new byte[size];
                 if (str == null) {
                     s.write(r1, out);
@@ -83,13 +83,13 @@ final class KernelHelpers {
             return fmt == null || args == null ? -BackendException.EINVAL : printk(o, fmt, args, s);
         });
         b.add("snprintf", (r1, r2, r3, r4, r5, s) -> { // long bpf_snprintf(str, str_size, fmt, data, data_len)
-            byte[] fmt = stringOrNull(o, r3, 1 << 16);
+            byte[] fmt = o.memory.stringOrNull(r3, 1 << 16);
             long[] args = varargs(o, r4, r5, s);
             if (fmt == null || args == null)
                 return -BackendException.EINVAL;
             byte[] text;
             try {
-                text = KernelFormat.format(fmt, args, reader(o)).getBytes(StandardCharsets.ISO_8859_1);
+                text = KernelFormat.format(fmt, args, KernelFormat.Reader.of(o.memory)).getBytes(StandardCharsets.ISO_8859_1);
             } catch (KernelFormat.Invalid e) {
                 return -BackendException.EINVAL;
             }
@@ -137,7 +137,7 @@ final class KernelHelpers {
     private static long printk(EmulatorObject o, byte[] fmt, long[] args, VmState s) {
         String line;
         try {
-            line = KernelFormat.format(fmt, args, reader(o));
+            line = KernelFormat.format(fmt, args, KernelFormat.Reader.of(o.memory));
         } catch (KernelFormat.Invalid e) {
             return -BackendException.EINVAL;
         }
@@ -174,37 +174,5 @@ final class KernelHelpers {
         if (size <= 0 || size > Integer.MAX_VALUE)
             throw new VmFault(VmFault.Kind.HELPER_ARGUMENT, s.slot(), "size argument " + size + " is not a positive 32-bit size");
         return (int) size;
-    }
-
-    /**
-     * The bytes at {@code address} before the first NUL, at most {@code max}; null when the
-     * address is unreadable (strncpy_from_kernel_nofault's -EFAULT). A string that runs into
-     * the end of its region ends there, as if a NUL followed: in the kernel the memory after
-     * a packet or a map value is readable (tailroom, padding) and, in test runs, zero.
-     */
-    private static byte[] stringOrNull(EmulatorObject o, long address, int max) {
-        Region r = o.memory.regionAt(address);
-        if (r == null)
-            return null;
-        int start = (int) (address - r.base());
-        byte[] bytes = r.bytes();
-        int end = start;
-        while (end - start < max && end < bytes.length && bytes[end] != 0)
-            end++;
-        return java.util.Arrays.copyOfRange(bytes, start, end);
-    }
-
-    private static KernelFormat.Reader reader(EmulatorObject o) {
-        return new KernelFormat.Reader() {
-            @Override
-            public byte[] string(long address, int max) {
-                return stringOrNull(o, address, max);
-            }
-
-            @Override
-            public byte[] bytes(long address, int n) {
-                return o.memory.bytesOrNull(address, n);
-            }
-        };
     }
 }

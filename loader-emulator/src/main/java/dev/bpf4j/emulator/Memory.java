@@ -239,6 +239,23 @@ public final class Memory {
         return java.util.Arrays.copyOfRange(r.bytes(), (int) (address - r.base()), (int) (address - r.base()) + n);
     }
 
+    /**
+     * The bytes at {@code address} before the first NUL, at most {@code max}; null when the
+     * address is unreadable (strncpy_from_kernel_nofault's -EFAULT). A string that runs into
+     * the end of its region ends there, as if a NUL followed: in the kernel the memory after
+     * a packet or a map value is readable (tailroom, padding) and, in test runs, zero.
+     */
+    byte[] stringOrNull(long address, int max) {
+        Region r = regionAt(address);
+        if (r == null)
+            return null;
+        byte[] bytes = r.bytes();
+        int start = (int) (address - r.base()), end = start;
+        while (end - start < max && end < bytes.length && bytes[end] != 0)
+            end++;
+        return java.util.Arrays.copyOfRange(bytes, start, end);
+    }
+
     /** The {@code n} bytes at {@code address}, on behalf of instruction {@code slot}; the fault a load there raises otherwise. */
     byte[] read(long address, int n, int slot) {
         byte[] out = bytesOrNull(address, n);

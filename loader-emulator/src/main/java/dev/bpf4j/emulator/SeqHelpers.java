@@ -63,7 +63,7 @@ final class SeqHelpers {
             }
             String text;
             try {
-                text = KernelFormat.format(Arrays.copyOf(raw, nul), args, reader(s.memory()));
+                text = KernelFormat.format(Arrays.copyOf(raw, nul), args, KernelFormat.Reader.of(s.memory()));
             } catch (KernelFormat.Invalid e) {
                 return -BackendException.EINVAL;
             }
@@ -90,27 +90,5 @@ final class SeqHelpers {
         } catch (VmFault f) {
             throw HelperTable.named(id, s, f);
         }
-    }
-
-    /** What {@code %s} and {@code %pI4} read: the memory as it is, an unreadable address as absent. */
-    private static KernelFormat.Reader reader(Memory memory) {
-        return new KernelFormat.Reader() {
-            @Override
-            public byte[] string(long address, int max) {
-                Region r = memory.regionAt(address);
-                if (r == null)
-                    return null;
-                byte[] bytes = r.bytes();
-                int start = (int) (address - r.base()), end = start;
-                while (end - start < max && end < bytes.length && bytes[end] != 0)
-                    end++;
-                return Arrays.copyOfRange(bytes, start, end);
-            }
-
-            @Override
-            public byte[] bytes(long address, int n) {
-                return memory.bytesOrNull(address, n);
-            }
-        };
     }
 }
