@@ -91,7 +91,7 @@ final class RunCommand implements Callable<Integer> {
         try (LoadedObject obj = open.load(backend)) {
             // As a skeleton's auto-attach would, so the tracers' effects show in the maps.
             if (!noAttach && backend.capabilities().mapTracing())
-                AutoAttach.mapTracers(obj);
+                obj.attachMapTracers();
             ProgramHandle prog = obj.findProgram(program).orElseThrow(() -> new Main.UsageException(
                     file + ": no program '" + program + "'; programs: " + obj.programs().stream().map(ProgramHandle::name).toList()));
             var results = new ArrayList<TestRunResult>();

@@ -1,5 +1,6 @@
 package dev.bpf4j.cli;
 
+import dev.bpf4j.backend.Link;
 import dev.bpf4j.backend.LoadedObject;
 import dev.bpf4j.emulator.EmulatorBackend;
 import dev.bpf4j.loader.LinkOptions;
@@ -85,14 +86,17 @@ final class UpgradeCommand implements Callable<Integer> {
         LoadedObject old = backend.load(Linker.link(oldSpec, options));
         List<Object> steps = new ArrayList<>();
         try {
-            List<AutoAttach.Attached> attached = new ArrayList<>(AutoAttach.hooks(old));
-            attached.addAll(AutoAttach.mapTracers(old));
-            report.put("attached", attached.stream().map(AutoAttach.Attached::toString).toList());
+            List<String> attached = new ArrayList<>();
+            for (Link l : old.attachHooks())
+                attached.add(l.program().name() + " -> " + l.target());
+            for (Link l : old.attachMapTracers())
+                attached.add(l.program().name() + " -> " + l.target());
+            report.put("attached", attached);
             for (String u : updates)
                 update(old, u);
             if (!json) {
                 out.println("loaded " + oldFile + " into the emulator");
-                for (AutoAttach.Attached a : attached)
+                for (String a : attached)
                     out.println("  attached " + a);
             }
             UpgradeResult r;
