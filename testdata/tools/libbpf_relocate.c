@@ -12,6 +12,10 @@
  *   load <rc>                       what bpf_object__load returned (0 or -errno)
  *   prog <name> <status>            one per autoloaded program, followed by
  *   insn <code> <dst> <src> <off> <imm> <map>     one line per 8-byte slot
+ *   btfext <nfunc> <nline>          the program reached BPF_PROG_LOAD with
+ *                                   nfunc func_info and nline line_info records:
+ *   func <insn> <type_id> <name>    the func_info libbpf passed to BPF_PROG_LOAD
+ *   line <insn> <file> <line> <line_num> <col>    its line_info, in order
  *   map  <name> <hex>               each internal map (.data*, .rodata*,
  *                                   .bss*, .kconfig): bpf_map__initial_value
  * Numbers are decimal; <imm> is signed. In the first slot of an ld_imm64 with
@@ -40,6 +44,20 @@
  * bpf_object per program, autoload off for the others) and prints the same
  * format, so the two outputs can be compared (load lines and statuses aside).
  *
+ * func_info and line_info. libbpf 1.1 has no API that returns a program's
+ * relocated .BTF.ext records (bpf_program__func_info came later), and what
+ * the kernel reports back after a load is rewritten by the verifier. So the
+ * tool interposes syscall(2): libbpf.so calls syscall(__NR_bpf, ...) through
+ * its PLT, and a definition in this executable takes precedence. On every
+ * BPF_PROG_LOAD it copies the func_info and line_info arrays the attr points
+ * to, keyed by the attr's insns pointer (libbpf passes prog->insns, which
+ * bpf_program__insns returns), then calls the real syscall. The first
+ * attempt per program is kept (libbpf's retries pass the same arrays).
+ * Programs never handed to the kernel (not-attempted, unrelocated) have no
+ * func/line lines. Names and line strings are resolved through the object's
+ * BTF (bpf_object__btf); in <file> and <line>, '\\', tab and newline are
+ * escaped as \\\\, \\t and \\n.
+ *
  * Pinning is switched off for every map (bpf_map__set_pin_path(map, NULL)),
  * so nothing is reused from or left in /sys/fs/bpf; nothing is attached, and
  * bpf_object__close releases every map and program.
@@ -47,13 +65,21 @@
  * Exit status: 0 whether or not the load succeeded; 1 if the object cannot be
  * opened (libbpf's messages on stderr); 2 for bad usage.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* RTLD_NEXT */
+#endif
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/syscall.h>
+
 #include <linux/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 
 #define MAX_MAPS 1024
@@ -73,6 +99,97 @@ struct load_watch {
 
 static struct load_watch watch;
 static int opt_debug;
+
+/* What one BPF_PROG_LOAD carried: the .BTF.ext records, copied. */
+struct prog_load_capture {
+	__u64 insns;			/* attr.insns: the program's instruction array */
+	__u32 func_cnt, func_rec_size, line_cnt, line_rec_size;
+	void *func_info, *line_info;
+};
+
+static struct prog_load_capture captures[MAX_PROGS];
+static int capture_cnt;
+
+static void *copy_records(__u64 ptr, __u32 cnt, __u32 rec_size)
+{
+	void *copy;
+
+	if (!ptr || !cnt || !rec_size)
+		return NULL;
+	copy = malloc((size_t)cnt * rec_size);
+	if (copy)
+		memcpy(copy, (const void *)(unsigned long)ptr, (size_t)cnt * rec_size);
+	return copy;
+}
+
+/*
+ * attr_size is the size libbpf passed: its feature probes pass a short attr
+ * whose tail is stack garbage, so fields past it are not read.
+ */
+static void capture_prog_load(const union bpf_attr *attr, unsigned long attr_size)
+{
+	struct prog_load_capture *c;
+	int has_func = attr_size >= offsetof(union bpf_attr, func_info_cnt) + sizeof(attr->func_info_cnt);
+	int has_line = attr_size >= offsetof(union bpf_attr, line_info_cnt) + sizeof(attr->line_info_cnt);
+	int i;
+
+	for (i = 0; i < capture_cnt; i++)
+		if (captures[i].insns == attr->insns)
+			return; /* a retry: keep the first attempt */
+	if (capture_cnt >= MAX_PROGS)
+		return;
+	c = &captures[capture_cnt++];
+	c->insns = attr->insns;
+	if (has_func) {
+		c->func_rec_size = attr->func_info_rec_size;
+		c->func_info = copy_records(attr->func_info, attr->func_info_cnt, attr->func_info_rec_size);
+		c->func_cnt = c->func_info ? attr->func_info_cnt : 0;
+	}
+	if (has_line) {
+		c->line_rec_size = attr->line_info_rec_size;
+		c->line_info = copy_records(attr->line_info, attr->line_info_cnt, attr->line_info_rec_size);
+		c->line_cnt = c->line_info ? attr->line_info_cnt : 0;
+	}
+}
+
+static void reset_captures(void)
+{
+	int i;
+
+	for (i = 0; i < capture_cnt; i++) {
+		free(captures[i].func_info);
+		free(captures[i].line_info);
+	}
+	memset(captures, 0, sizeof(captures));
+	capture_cnt = 0;
+}
+
+/*
+ * Interposes libc's syscall(2) for libbpf (see the header): notes what
+ * BPF_PROG_LOAD is given, then makes the real call. syscall(2) takes at most
+ * six arguments after the number; the bpf(2) call uses three.
+ */
+long syscall(long number, ...)
+{
+	static long (*real)(long, ...);
+	long a[6];
+	va_list ap;
+	int i;
+
+	va_start(ap, number);
+	for (i = 0; i < 6; i++)
+		a[i] = va_arg(ap, long);
+	va_end(ap);
+	if (!real)
+		real = (long (*)(long, ...))dlsym(RTLD_NEXT, "syscall");
+	if (!real) {
+		errno = ENOSYS;
+		return -1;
+	}
+	if (number == __NR_bpf && a[0] == BPF_PROG_LOAD && a[1])
+		capture_prog_load((const union bpf_attr *)a[1], (unsigned long)a[2]);
+	return real(number, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
 
 static void watch_snapshot(void)
 {
@@ -142,6 +259,54 @@ static const char *map_name_of_fd(int fd)
 	return "?";
 }
 
+static void print_escaped(const char *s)
+{
+	for (; s && *s; s++) {
+		if (*s == '\\')
+			fputs("\\\\", stdout);
+		else if (*s == '\t')
+			fputs("\\t", stdout);
+		else if (*s == '\n')
+			fputs("\\n", stdout);
+		else
+			putchar(*s);
+	}
+}
+
+/* The func_info and line_info libbpf passed when it loaded this program, if it did. */
+static void print_ext_info(const struct bpf_object *obj, const struct bpf_program *prog)
+{
+	const struct btf *btf = bpf_object__btf(obj);
+	__u64 insns = (unsigned long)bpf_program__insns(prog);
+	__u32 k;
+	int i;
+
+	for (i = 0; i < capture_cnt; i++) {
+		const struct prog_load_capture *c = &captures[i];
+
+		if (c->insns != insns)
+			continue;
+		printf("btfext\t%u\t%u\n", c->func_cnt, c->line_cnt);
+		for (k = 0; k < c->func_cnt; k++) {
+			const struct bpf_func_info *f = c->func_info + (size_t)k * c->func_rec_size;
+			const struct btf_type *t = btf ? btf__type_by_id(btf, f->type_id) : NULL;
+
+			printf("func\t%u\t%u\t%s\n", f->insn_off, f->type_id,
+			       t ? btf__name_by_offset(btf, t->name_off) : "?");
+		}
+		for (k = 0; k < c->line_cnt; k++) {
+			const struct bpf_line_info *l = c->line_info + (size_t)k * c->line_rec_size;
+
+			printf("line\t%u\t", l->insn_off);
+			print_escaped(btf ? btf__name_by_offset(btf, l->file_name_off) : "?");
+			putchar('\t');
+			print_escaped(btf ? btf__name_by_offset(btf, l->line_off) : "?");
+			printf("\t%u\t%u\n", BPF_LINE_INFO_LINE_NUM(l->line_col), BPF_LINE_INFO_LINE_COL(l->line_col));
+		}
+		return;
+	}
+}
+
 static void print_insns(const struct bpf_program *prog)
 {
 	const struct bpf_insn *insn = bpf_program__insns(prog);
@@ -185,6 +350,7 @@ static int relocate(const char *path, const char *only_prog, int print_maps)
 			bpf_program__set_autoload(prog, !strcmp(bpf_program__name(prog), only_prog));
 	}
 
+	reset_captures();
 	memset(&watch, 0, sizeof(watch));
 	for (i = 0; i < MAX_MAPS; i++)
 		watch.map_fd[i] = -1;
@@ -215,8 +381,10 @@ static int relocate(const char *path, const char *only_prog, int print_maps)
 		else
 			status = "not-attempted";
 		printf("prog\t%s\t%s\n", bpf_program__name(prog), status);
-		if (relocated)
+		if (relocated) {
 			print_insns(prog);
+			print_ext_info(obj, prog);
+		}
 	}
 
 	if (print_maps) {
@@ -236,6 +404,7 @@ static int relocate(const char *path, const char *only_prog, int print_maps)
 
 	watch.obj = NULL;
 	bpf_object__close(obj);
+	reset_captures();
 	return 0;
 }
 

@@ -1,13 +1,17 @@
 package dev.bpf4j.btf;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.AbstractList;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.RandomAccess;
 
 /**
@@ -24,9 +28,14 @@ import java.util.RandomAccess;
  * <p>{@link #parse} checks the whole blob up front (header, every type's layout, every name and
  * type id reference, no type containing itself by value) and throws {@link BtfFormatException}
  * for anything malformed; after that, no method fails on a valid id, except {@link #sizeOf} for
- * a type that has no size. Records are decoded from
- * the retained bytes on each access, so a parsed vmlinux costs its bytes plus a few ints per
- * type; records are values, so two decodings of one id are {@code equals}.
+ * a type that has no size. Parsing is lazy: it indexes each type's offset in one pass and checks
+ * references, but decodes a type into its record only when it is touched, and a name only when
+ * it is read (name lookups hash the raw bytes). Records are values, so two decodings of one id are
+ * {@code equals}. A parsed vmlinux costs its bytes plus one int per type (and a name index of
+ * about 16 bytes per named type, built on the first lookup by name); {@link #read(Path)} keeps
+ * the bytes outside the Java heap, so a parsed vmlinux retains about half a MiB of heap before
+ * the first name lookup and about 1.5 MiB after it. To share one parsed kernel BTF between
+ * loads, hold a {@link KernelBtf}.
  *
  * <p>Immutable and safe to share between threads; the input is copied.
  */
@@ -36,11 +45,11 @@ public final class Btf {
 
     private final ByteOrder order;
     private final TypeSection types;
-    private final byte[] raw; // the parsed blob (owned, never modified): the identity of the contents
+    private final ByteBuffer raw; // the parsed blob (owned, never modified, read with absolute gets): the identity of the contents
     private int hash; // 0 until computed; racy single-check like String.hashCode, harmless
     private volatile NameIndex names; // built on the first name lookup; immutable, so a racy double build is harmless
 
-    private Btf(ByteOrder order, TypeSection types, byte[] raw) {
+    private Btf(ByteOrder order, TypeSection types, ByteBuffer raw) {
         this.order = order;
         this.types = types;
         this.raw = raw;
@@ -52,7 +61,7 @@ public final class Btf {
      * @throws BtfFormatException if the blob is malformed, naming the field or type at fault
      */
     public static Btf parse(byte[] data) {
-        return parseOwned(data.clone());
+        return parseOwned(ByteBuffer.wrap(data.clone()));
     }
 
     /**
@@ -63,15 +72,69 @@ public final class Btf {
     public static Btf parse(ByteBuffer data) {
         byte[] copy = new byte[data.remaining()];
         data.duplicate().get(copy);
-        return parseOwned(copy);
+        return parseOwned(ByteBuffer.wrap(copy));
     }
 
-    private static Btf parseOwned(byte[] data) {
+    /**
+     * Reads and parses a raw BTF file, such as {@code /sys/kernel/btf/vmlinux} or what
+     * {@code bpftool btf dump ... format raw} reads. The bytes are kept in native memory rather
+     * than on the Java heap (they are freed when the {@code Btf} is collected), which is what
+     * keeps a parsed vmlinux small in heap terms.
+     *
+     * <pre>{@code
+     * Btf vmlinux = Btf.read(Path.of("/sys/kernel/btf/vmlinux"));
+     * }</pre>
+     *
+     * @throws IOException if the file cannot be read
+     * @throws BtfFormatException if its contents are malformed, naming the field or type at fault
+     */
+    public static Btf read(Path file) throws IOException {
+        return parseOwned(readDirect(file));
+    }
+
+    /**
+     * The whole file in a direct buffer. The size a file reports is only a hint (sysfs and procfs
+     * may report 0 or a stale size), so this reads until end of file, growing as needed.
+     */
+    private static ByteBuffer readDirect(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long hint = ch.size();
+            ByteBuffer buf = ByteBuffer.allocateDirect((int) Math.min(Math.max(hint, 4096), Integer.MAX_VALUE - 8) + 1);
+            while (true) {
+                if (ch.read(buf) < 0)
+                    break;
+                if (!buf.hasRemaining()) {
+                    if (buf.capacity() >= Integer.MAX_VALUE / 2)
+                        throw new IOException(file + ": too large for a BTF blob (over 1 GiB)");
+                    ByteBuffer bigger = ByteBuffer.allocateDirect(buf.capacity() * 2);
+                    bigger.put(buf.flip());
+                    buf = bigger;
+                }
+            }
+            buf.flip();
+            if (buf.capacity() - buf.limit() <= 4096)
+                return buf.slice();
+            // Give back the slack of a size hint that was too generous.
+            return ByteBuffer.allocateDirect(buf.limit()).put(buf).flip();
+        }
+    }
+
+    private static Btf parseOwned(ByteBuffer data) {
         BtfHeader header = BtfHeader.read(data);
         var strings = new StringTable(data, header.stringStart(), header.stringEnd());
         TypeSection types = TypeSection.index(data, header, strings);
         TypeValidator.validate(types);
         return new Btf(header.order(), types, data);
+    }
+
+    /**
+     * The blob's bytes, exactly as parsed (a copy): what to hand to {@code BPF_BTF_LOAD}, write to
+     * a file, or embed as a {@code .BTF} section.
+     */
+    public byte[] toBytes() {
+        byte[] copy = new byte[raw.limit()];
+        raw.get(0, copy);
+        return copy;
     }
 
     public ByteOrder byteOrder() {
@@ -130,6 +193,24 @@ public final class Btf {
                 return Optional.of(kind.cast(t));
         }
         return Optional.empty();
+    }
+
+    /**
+     * The id of the first type (lowest id) named {@code name} of kind {@code kind}, without
+     * decoding any type: libbpf's {@code btf__find_by_name_kind}. Empty when there is none, and
+     * for {@code ""}.
+     *
+     * <pre>{@code
+     * int taskStruct = btf.findId("task_struct", BtfKind.STRUCT).orElseThrow();
+     * }</pre>
+     */
+    public OptionalInt findId(String name, BtfKind kind) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(kind, "kind");
+        for (int id : names().find(name))
+            if (types.kind(id) == kind)
+                return OptionalInt.of(id);
+        return OptionalInt.empty();
     }
 
     /** The data section called {@code name} (".data", ".rodata", ".maps", ...), if any. */
@@ -230,14 +311,15 @@ public final class Btf {
      */
     @Override
     public boolean equals(Object o) {
-        return o == this || o instanceof Btf b && Arrays.equals(raw, b.raw);
+        // ByteBuffer.equals compares contents (position to limit), whatever the buffers' kinds.
+        return o == this || o instanceof Btf b && raw.equals(b.raw);
     }
 
     @Override
     public int hashCode() {
         int h = hash;
         if (h == 0)
-            hash = h = Arrays.hashCode(raw);
+            hash = h = raw.hashCode();
         return h;
     }
 

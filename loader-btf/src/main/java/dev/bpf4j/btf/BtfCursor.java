@@ -2,6 +2,7 @@ package dev.bpf4j.btf;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.function.Supplier;
 
@@ -10,29 +11,28 @@ import java.util.function.Supplier;
  * so a short input fails with "type [7] STRUCT: member needs 12 bytes at offset 0x40, but only
  * 4 are left in the type section" instead of an IndexOutOfBoundsException.
  *
- * <p>Not thread-safe; make one per use. The byte array it reads is never written.
+ * <p>Not thread-safe; make one per use. The buffer it reads (already set to the blob's byte
+ * order, position 0) is only read with absolute gets, never written, so many cursors may share it.
  */
 final class BtfCursor {
 
-    private static final VarHandle U16_LE = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.LITTLE_ENDIAN);
-    private static final VarHandle U16_BE = MethodHandles.byteArrayViewVarHandle(short[].class, ByteOrder.BIG_ENDIAN);
-    private static final VarHandle U32_LE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
-    private static final VarHandle U32_BE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
-
-    private final byte[] data;
-    private final boolean bigEndian;
+    private final ByteBuffer data;
     private final int end;
     private final String region;
     private Supplier<String> context;
     private int typeId = -1;
     private int pos;
 
+    /** Reads {@code data[start, end)} in byte order {@code order}; {@code region} names that range in error messages. */
+    BtfCursor(byte[] data, java.nio.ByteOrder order, int start, int end, String region) {
+        this(ByteBuffer.wrap(data).order(order), start, end, region);
+    }
+
     /** Reads {@code data[start, end)}; {@code region} names that range in error messages. */
-    BtfCursor(byte[] data, ByteOrder order, int start, int end, String region) {
-        if (start < 0 || end < start || end > data.length)
-            throw new IllegalArgumentException("region [" + start + ", " + end + ") of " + data.length + " bytes");
+    BtfCursor(ByteBuffer data, int start, int end, String region) {
+        if (start < 0 || end < start || end > data.limit())
+            throw new IllegalArgumentException("region [" + start + ", " + end + ") of " + data.limit() + " bytes");
         this.data = data;
-        this.bigEndian = order == ByteOrder.BIG_ENDIAN;
         this.end = end;
         this.region = region;
         this.pos = start;
@@ -77,13 +77,12 @@ final class BtfCursor {
 
     int u8(String field) {
         require(1, field);
-        return data[pos++] & 0xff;
+        return data.get(pos++) & 0xff;
     }
 
     int u16(String field) {
         require(2, field);
-        // Each VarHandle call is cast on its own: inside a ?: its result would be an Object, boxed.
-        short v = bigEndian ? (short) U16_BE.get(data, pos) : (short) U16_LE.get(data, pos);
+        short v = data.getShort(pos);
         pos += 2;
         return v & 0xffff;
     }
@@ -91,13 +90,25 @@ final class BtfCursor {
     /** A 32-bit field, raw: callers that mean it unsigned use {@link Integer#toUnsignedLong}. */
     int u32(String field) {
         require(4, field);
-        int v = bigEndian ? (int) U32_BE.get(data, pos) : (int) U32_LE.get(data, pos);
+        int v = data.getInt(pos);
         pos += 4;
         return v;
     }
 
-    /** Reads a 32-bit word at an absolute offset already known to be inside the blob. */
-    static int u32At(byte[] data, boolean bigEndian, int offset) {
-        return bigEndian ? (int) U32_BE.get(data, offset) : (int) U32_LE.get(data, offset);
+    // JDK 17 does not reliably inline ByteBuffer.getInt into the hot loops of parsing (profiles
+    // of vmlinux showed it as a separate frame taking most of the time); VarHandle accessors are
+    // force-inlined, for heap and direct buffers alike.
+    private static final VarHandle INT_LE = MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle INT_BE = MethodHandles.byteBufferViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
+
+    /**
+     * Reads a 32-bit word at an absolute offset already known to be inside the blob, in the
+     * buffer's byte order ({@code bigEndian} must be {@code data.order() == BIG_ENDIAN}).
+     */
+    static int u32At(ByteBuffer data, boolean bigEndian, int offset) {
+        // Each VarHandle call is cast on its own: inside a ?: its result would be an Object, boxed.
+        if (bigEndian)
+            return (int) INT_BE.get(data, offset);
+        return (int) INT_LE.get(data, offset);
     }
 }

@@ -1,5 +1,6 @@
 package dev.bpf4j.btf;
 
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
@@ -15,9 +16,12 @@ record BtfHeader(ByteOrder order, int version, int flags, int hdrLen,
     static final int SIZE = 24;
     static final int VERSION = 1;
 
-    static BtfHeader read(byte[] data) {
+    /** Reads the header of {@code data} (position 0 to limit), and sets {@code data}'s order to the blob's. */
+    static BtfHeader read(ByteBuffer data) {
         ByteOrder order = byteOrder(data);
-        var c = new BtfCursor(data, order, 0, data.length, "input").context(() -> "header");
+        data.order(order);
+        int length = data.limit();
+        var c = new BtfCursor(data, 0, length, "input").context(() -> "header");
         c.u16("magic");
         int version = c.u8("version");
         int flags = c.u8("flags");
@@ -31,40 +35,40 @@ record BtfHeader(ByteOrder order, int version, int flags, int hdrLen,
             throw new BtfFormatException("header: version %d is not supported (expected %d)", version, VERSION);
         if (hdrLen < SIZE)
             throw new BtfFormatException("header: hdr_len %d is smaller than %d", hdrLen, SIZE);
-        if (hdrLen > data.length)
-            throw new BtfFormatException("header: hdr_len %d exceeds the input size %d", hdrLen, data.length);
+        if (hdrLen > length)
+            throw new BtfFormatException("header: hdr_len %d exceeds the input size %d", hdrLen, length);
         if (typeOff % 4 != 0)
             throw new BtfFormatException("header: type_off 0x%x is not 4-byte aligned", typeOff);
         // Sums of two u32 fit in a long, so none of these comparisons can overflow.
         long typeStart = hdrLen + typeOff, typeEnd = typeStart + typeLen;
         long strStart = hdrLen + strOff, strEnd = strStart + strLen;
-        if (typeEnd > data.length)
+        if (typeEnd > length)
             throw new BtfFormatException("header: type section [0x%x, 0x%x) (type_off 0x%x, type_len 0x%x) is outside the input (size 0x%x)",
-                    typeStart, typeEnd, typeOff, typeLen, data.length);
-        if (strEnd > data.length)
+                    typeStart, typeEnd, typeOff, typeLen, length);
+        if (strEnd > length)
             throw new BtfFormatException("header: string section [0x%x, 0x%x) (str_off 0x%x, str_len 0x%x) is outside the input (size 0x%x)",
-                    strStart, strEnd, strOff, strLen, data.length);
+                    strStart, strEnd, strOff, strLen, length);
         if (typeOff + typeLen > strOff)
             throw new BtfFormatException("header: type section (type_off 0x%x, type_len 0x%x) runs past the start of the string section (str_off 0x%x)",
                     typeOff, typeLen, strOff);
         if (strLen == 0)
             throw new BtfFormatException("header: string section is empty (str_len 0); it must hold at least the empty string");
-        if (data[(int) strStart] != 0)
+        if (data.get((int) strStart) != 0)
             throw new BtfFormatException("header: string section at 0x%x does not start with a NUL byte", strStart);
-        if (data[(int) strEnd - 1] != 0)
+        if (data.get((int) strEnd - 1) != 0)
             throw new BtfFormatException("header: string section [0x%x, 0x%x) does not end with a NUL byte", strStart, strEnd);
         return new BtfHeader(order, version, flags, (int) hdrLen, (int) typeStart, (int) typeEnd, (int) strStart, (int) strEnd);
     }
 
     /** The byte order in which the magic reads 0xeB9F. */
-    private static ByteOrder byteOrder(byte[] data) {
-        if (data.length < SIZE)
-            throw new BtfFormatException("header: needs %d bytes, but the input has only %d", SIZE, data.length);
-        int le = (data[0] & 0xff) | (data[1] & 0xff) << 8;
+    private static ByteOrder byteOrder(ByteBuffer data) {
+        if (data.limit() < SIZE)
+            throw new BtfFormatException("header: needs %d bytes, but the input has only %d", SIZE, data.limit());
+        int le = (data.get(0) & 0xff) | (data.get(1) & 0xff) << 8;
         if (le == MAGIC)
             return ByteOrder.LITTLE_ENDIAN;
         if (Integer.reverseBytes(le) >>> 16 == MAGIC)
             return ByteOrder.BIG_ENDIAN;
-        throw new BtfFormatException("header: magic bytes %02x %02x are not 0xeb9f in either byte order", data[0], data[1]);
+        throw new BtfFormatException("header: magic bytes %02x %02x are not 0xeb9f in either byte order", data.get(0), data.get(1));
     }
 }

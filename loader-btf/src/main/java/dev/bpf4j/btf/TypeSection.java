@@ -1,5 +1,6 @@
 package dev.bpf4j.btf;
 
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 
@@ -16,50 +17,76 @@ final class TypeSection {
 
     static final int HEADER = 12;
 
-    private final byte[] data;
-    private final ByteOrder order;
+    private final ByteBuffer data; // in the blob's byte order; read with absolute gets only
     private final boolean bigEndian;
     private final int[] offsets; // offsets[0] is unused: id 0 is the implicit void
     private final StringTable strings;
 
-    private TypeSection(byte[] data, ByteOrder order, int[] offsets, StringTable strings) {
+    private TypeSection(ByteBuffer data, int[] offsets, StringTable strings) {
         this.data = data;
-        this.order = order;
-        this.bigEndian = order == ByteOrder.BIG_ENDIAN;
+        this.bigEndian = data.order() == ByteOrder.BIG_ENDIAN;
         this.offsets = offsets;
         this.strings = strings;
     }
 
-    /** Walks the type section once, checking that each type's kind is known and that it fits. */
-    static TypeSection index(byte[] data, BtfHeader header, StringTable strings) {
-        var c = new BtfCursor(data, header.order(), header.typeStart(), header.typeEnd(), "type section");
+    /**
+     * Walks the type section once, checking that each type's kind is known and that it fits.
+     * This is the hot loop of parsing vmlinux (~130k types): it reads one word per type straight
+     * from the buffer, and builds error messages only on failure.
+     */
+    static TypeSection index(ByteBuffer data, BtfHeader header, StringTable strings) {
+        int pos = header.typeStart();
+        final int end = header.typeEnd();
         // Every type takes at least 12 bytes, so this bound is justified by the input's size.
-        int[] offsets = new int[(header.typeEnd() - header.typeStart()) / HEADER + 1];
+        int[] offsets = new int[(end - pos) / HEADER + 1];
         int count = 1;
-        while (c.remaining() > 0) {
-            final int id = count;
-            int offset = c.position();
-            c.type(id);
-            c.u32("name_off");
-            int info = c.u32("info");
-            c.u32("size/type");
+        final boolean bigEndian = data.order() == ByteOrder.BIG_ENDIAN;
+        while (pos < end) {
+            if (end - pos < HEADER)
+                throw truncatedHeader(count, pos, end);
+            int info = BtfCursor.u32At(data, bigEndian, pos + 4);
             int number = kindNumber(info);
-            BtfKind kind = BtfKind.byNumber(number);
-            if (kind == null || kind == BtfKind.VOID)
-                throw new BtfFormatException("type [%d]: unknown kind %d (info 0x%08x)", id, number, info);
+            int fixed = FIXED_EXTRA[number];
+            if (fixed < 0)
+                throw new BtfFormatException("type [%d]: unknown kind %d (info 0x%08x)", count, number, info);
             int vlen = vlen(info);
-            long extra = extraBytes(kind, vlen);
-            if (extra > c.remaining()) {
+            int extra = fixed + PER_VLEN_EXTRA[number] * vlen; // at most 12 * 65535: no overflow
+            int left = end - pos - HEADER;
+            if (extra > left) {
+                BtfKind kind = BtfKind.byNumber(number);
                 if (isVlenSized(kind))
                     throw new BtfFormatException("type [%d] %s: vlen %d (%d bytes of %s) exceeds the %d bytes left in the type section",
-                            id, kind, vlen, extra, entries(kind), c.remaining());
+                            count, kind, vlen, extra, entries(kind), left);
                 throw new BtfFormatException("type [%d] %s: its %s needs %d bytes, but only %d are left in the type section",
-                        id, kind, entries(kind), extra, c.remaining());
+                        count, kind, entries(kind), extra, left);
             }
-            c.skip(extra, entries(kind));
-            offsets[count++] = offset;
+            offsets[count++] = pos;
+            pos += HEADER + extra;
         }
-        return new TypeSection(data, header.order(), Arrays.copyOf(offsets, count), strings);
+        return new TypeSection(data, Arrays.copyOf(offsets, count), strings);
+    }
+
+    // extraBytes() as two tables by kind number (0..31), so the index loop neither allocates nor
+    // switches; -1 marks numbers that are not a kind that can appear in a type section.
+    private static final int[] FIXED_EXTRA = new int[32], PER_VLEN_EXTRA = new int[32];
+
+    static {
+        java.util.Arrays.fill(FIXED_EXTRA, -1);
+        for (BtfKind k : BtfKind.values()) {
+            if (k == BtfKind.VOID)
+                continue;
+            FIXED_EXTRA[k.number()] = (int) extraBytes(k, 0);
+            PER_VLEN_EXTRA[k.number()] = (int) (extraBytes(k, 1) - extraBytes(k, 0));
+        }
+    }
+
+    /** The section ends inside a type's 12-byte header: name the first word that does not fit. */
+    private static BtfFormatException truncatedHeader(int id, int pos, int end) {
+        String[] fields = {"name_off", "info", "size/type"};
+        int field = (end - pos) / 4;
+        int at = pos + 4 * field;
+        return new BtfFormatException("type [%d]: %s needs 4 bytes at offset 0x%x, but only %d are left in the type section",
+                id, fields[field], at, end - at);
     }
 
     /** Bytes that follow the 12-byte header for a type of this kind. */
@@ -113,6 +140,20 @@ final class TypeSection {
         return offsets.length;
     }
 
+    /** The byte offset of a type's record in the blob (id > 0). */
+    int offset(int id) {
+        return offsets[id];
+    }
+
+    /** The whole blob, in its byte order; for the validator's fast pass. Read with absolute gets only. */
+    ByteBuffer data() {
+        return data;
+    }
+
+    boolean bigEndian() {
+        return bigEndian;
+    }
+
     StringTable strings() {
         return strings;
     }
@@ -156,6 +197,6 @@ final class TypeSection {
     BtfCursor extra(int id) {
         int start = offsets[id] + HEADER;
         int end = id + 1 < offsets.length ? offsets[id + 1] : start + (int) extraBytes(kind(id), vlen(info(id)));
-        return new BtfCursor(data, order, start, end, "type section").context(() -> describe(id));
+        return new BtfCursor(data, start, end, "type section").context(() -> describe(id));
     }
 }

@@ -3,6 +3,11 @@ package dev.bpf4j.cli;
 import dev.bpf4j.asm.Disassembler;
 import dev.bpf4j.asm.Instruction;
 import dev.bpf4j.asm.Reference;
+import dev.bpf4j.btf.Btf;
+import dev.bpf4j.btf.BtfType;
+import dev.bpf4j.btf.CTypeNames;
+import dev.bpf4j.btf.FuncInfo;
+import dev.bpf4j.btf.LineInfo;
 import dev.bpf4j.loader.LinkedProgram;
 import dev.bpf4j.loader.Linker;
 import dev.bpf4j.loader.LoadPlan;
@@ -20,13 +25,19 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 import java.util.concurrent.Callable;
 
 /**
- * {@code bpf4j object dump FILE [--program NAME] [--relocated] [--json]}: the programs'
+ * {@code bpf4j object dump FILE [--program NAME] [--relocated] [--json] [--source]}: the programs'
  * instructions, as compiled or as linked (what libbpf would hand the kernel, map fds aside).
+ * {@code --source} interleaves the source lines of {@code .BTF.ext} as
+ * {@code bpftool prog dump xlated linum} does: a function's signature before its first
+ * instruction, and {@code ; <line> [file:F line_num:N line_col:C]} before the instructions
+ * each line covers.
  */
 @Command(name = "dump", mixinStandardHelpOptions = true,
         description = "Print the object's programs: disassembly, or JSON instruction arrays; unrelocated, or linked as libbpf links them.")
@@ -43,6 +54,9 @@ final class DumpCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print {\"programs\":[...],\"maps\":[...]} with one [code,dst,src,off,imm(,map)] array per instruction slot")
     boolean json;
 
+    @Option(names = "--source", description = "interleave source lines (.BTF.ext line info) with the disassembly, like bpftool prog dump xlated linum")
+    boolean source;
+
     @Mixin
     LinkOptionsMixin link;
 
@@ -50,40 +64,47 @@ final class DumpCommand implements Callable<Integer> {
     picocli.CommandLine.Model.CommandSpec command;
 
     /** One program as printed: the spec, its instructions (as compiled or linked), and where they came from. */
-    private record Listing(ProgramSpec spec, List<Instruction> instructions, List<String> subprograms, boolean subprogram) {
+    private record Listing(ProgramSpec spec, List<Instruction> instructions, List<String> subprograms, boolean subprogram,
+                           List<FuncInfo> funcInfo, List<LineInfo> lineInfo) {
     }
 
     @Override
     public Integer call() throws Exception {
+        if (source && json)
+            throw new Main.UsageException("--source prints a text listing; it cannot be combined with --json");
         ObjectSpec spec = SpecReader.read(file);
         List<Listing> all = new ArrayList<>();
         List<MapSpec> maps = spec.maps();
         if (relocated) {
             LoadPlan plan = Linker.link(spec, link.toLinkOptions());
             for (LinkedProgram p : plan.programs())
-                all.add(new Listing(p.spec(), p.instructions(), p.subprograms(), false));
+                all.add(new Listing(p.spec(), p.instructions(), p.subprograms(), false, p.funcInfo(), p.lineInfo()));
             maps = plan.maps();
         } else {
             for (ProgramSpec p : spec.programs())
-                all.add(new Listing(p, p.instructions(), List.of(), false));
+                all.add(new Listing(p, p.instructions(), List.of(), false, p.funcInfo(), p.lineInfo()));
             if (!json)
                 for (ProgramSpec p : spec.subprograms())
-                    all.add(new Listing(p, p.instructions(), List.of(), true));
+                    all.add(new Listing(p, p.instructions(), List.of(), true, p.funcInfo(), p.lineInfo()));
         }
         List<Listing> selected = program == null ? all : all.stream().filter(l -> l.spec().name().equals(program)).toList();
         if (selected.isEmpty())
             throw new Main.UsageException(file.getFileName() + ": no " + (relocated ? "autoloaded " : "") + "program named '" + program
                     + "'; programs: " + all.stream().map(l -> l.spec().name()).toList());
         PrintWriter out = command.commandLine().getOut();
-        if (json)
+        if (json) {
             out.print(Json.write(json(selected, maps)));
-        else
-            text(out, selected);
+        } else {
+            if (source && selected.stream().allMatch(l -> l.lineInfo().isEmpty()))
+                command.commandLine().getErr().println("note: " + file.getFileName()
+                        + " has no .BTF.ext line info (compile with clang -g); showing the plain disassembly");
+            text(out, selected, source ? spec.btf() : null);
+        }
         out.flush();
         return 0;
     }
 
-    private static void text(PrintWriter out, List<Listing> listings) {
+    private static void text(PrintWriter out, List<Listing> listings, Btf btf) {
         boolean first = true;
         for (Listing l : listings) {
             if (!first)
@@ -95,8 +116,47 @@ final class DumpCommand implements Callable<Integer> {
             out.printf("%s <%s> (section '%s', %s, %d insns%s):%n", kind, p.name(), p.sectionName(), type,
                     dev.bpf4j.asm.Instructions.slotCount(l.instructions()),
                     l.subprograms().isEmpty() ? "" : ", subprograms " + String.join(", ", l.subprograms()));
-            out.print(Disassembler.listing(l.instructions()));
+            if (btf == null || l.lineInfo().isEmpty() && l.funcInfo().isEmpty())
+                out.print(Disassembler.listing(l.instructions()));
+            else
+                withSource(out, l, btf);
         }
+    }
+
+    /** bpftool's xlated_dumper with linum: at each slot, the function signature, then the line, then the instruction. */
+    private static void withSource(PrintWriter out, Listing l, Btf btf) {
+        Map<Integer, FuncInfo> funcs = l.funcInfo().stream().collect(Collectors.toMap(FuncInfo::slot, f -> f, (a, b) -> a));
+        Map<Integer, LineInfo> lines = new HashMap<>();
+        for (LineInfo li : l.lineInfo())
+            lines.putIfAbsent(li.slot(), li);
+        int slot = 0;
+        for (Instruction insn : l.instructions()) {
+            FuncInfo f = funcs.get(slot);
+            if (f != null)
+                out.println(signature(btf, f) + ":");
+            LineInfo li = lines.get(slot);
+            if (li != null)
+                out.printf("; %s [file:%s line_num:%d line_col:%d]%n", li.line().stripLeading(), li.fileName(),
+                        li.lineNumber(), li.column());
+            out.print(Disassembler.listing(List.of(insn), Disassembler.Options.DEFAULT.withFirstSlot(slot)));
+            slot += insn.width();
+        }
+    }
+
+    /** {@code int name(struct __sk_buff * skb)}, as bpftool prints a func_info's function. */
+    private static String signature(Btf btf, FuncInfo f) {
+        if (!(btf.type(f.typeId()) instanceof BtfType.Func func) || !(btf.type(func.type()) instanceof BtfType.FuncProto proto))
+            return f.name();
+        StringBuilder sb = new StringBuilder(CTypeNames.of(btf, btf.type(proto.returnType()))).append(' ').append(f.name()).append('(');
+        for (int i = 0; i < proto.params().size(); i++) {
+            BtfType.Param p = proto.params().get(i);
+            if (i > 0)
+                sb.append(", ");
+            sb.append(p.type() == 0 && p.name().isEmpty() ? "..." : CTypeNames.of(btf, btf.type(p.type())));
+            if (!p.name().isEmpty())
+                sb.append(' ').append(p.name());
+        }
+        return sb.append(')').toString();
     }
 
     private static Map<String, Object> json(List<Listing> listings, List<MapSpec> maps) {

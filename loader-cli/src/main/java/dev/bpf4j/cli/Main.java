@@ -22,11 +22,12 @@ import java.nio.file.NoSuchFileException;
  * bpf4j prog run prog.o --program NAME [--data HEX | --data-file F | --pcap F] [--ctx HEX] [--repeat N] [--json] [--dump-maps] [--no-attach]
  * bpf4j upgrade OLD.o NEW.o --migration MIG.o [--json]
  * echo PROGRAM_HEX | bpf4j vm exec [MEMORY_HEX]
+ * bpf4j btf dump FILE|--kernel [--format raw|c|json]
  * </pre>
  */
 @Command(name = "bpf4j", mixinStandardHelpOptions = true, version = "bpf4j 0.1.0",
         description = "Read, inspect and run BPF ELF objects.",
-        subcommands = {ObjectCommand.class, ProgCommand.class, VmCommand.class, UpgradeCommand.class})
+        subcommands = {ObjectCommand.class, ProgCommand.class, VmCommand.class, UpgradeCommand.class, BtfCommand.class})
 public final class Main {
 
     public static void main(String[] args) {
@@ -49,7 +50,7 @@ public final class Main {
     private static String describe(Exception e) {
         if (e instanceof ObjectFormatException || e instanceof TemplateException || e instanceof UsageException
                 || e instanceof Pcap.FormatException || e instanceof BackendException || e instanceof LinkException
-                || e instanceof UpgradeException)
+                || e instanceof UpgradeException || e instanceof dev.bpf4j.btf.BtfFormatException)
             return e.getMessage();
         if (e instanceof NoSuchFileException n)
             return n.getFile() + ": no such file";

@@ -5,6 +5,8 @@ import dev.bpf4j.asm.InstructionList;
 import dev.bpf4j.asm.Opcodes;
 import dev.bpf4j.asm.Reference;
 import dev.bpf4j.asm.SlotMap;
+import dev.bpf4j.btf.FuncInfo;
+import dev.bpf4j.btf.LineInfo;
 import dev.bpf4j.elf.ObjectFormatException;
 
 import java.util.ArrayList;
@@ -73,6 +75,9 @@ public final class Linker {
         /** Where each function placed in this program starts: instruction index and slot. */
         final Map<ProgramSpec, int[]> placed = new IdentityHashMap<>();
         final List<String> appended = new ArrayList<>();
+        /** The .BTF.ext records handed to the kernel; each function's move with its code. */
+        final List<FuncInfo> funcInfo = new ArrayList<>();
+        final List<LineInfo> lineInfo = new ArrayList<>();
 
         Assembly(ProgramSpec main, int capacity) {
             this.main = main;
@@ -85,7 +90,30 @@ public final class Linker {
             insns.append(f.instructions());
             if (f != main)
                 appended.add(f.name());
+            appendExtInfo(f, at[1]);
             return at;
+        }
+
+        /**
+         * libbpf's reloc_prog_func_and_line_info: the function's records, shifted to where its
+         * code landed. When the entry program has none of a kind, that kind is dropped for the
+         * whole program (libbpf warns and skips it); when the entry has some and an appended
+         * subprogram has none, the kernel could not match functions to records, and libbpf
+         * fails the load.
+         */
+        private void appendExtInfo(ProgramSpec f, int slot) {
+            if (f == main || !main.funcInfo().isEmpty()) {
+                if (f != main && f.funcInfo().isEmpty())
+                    throw error("prog '%s': missing .BTF.ext function info for subprogram '%s'", main.name(), f.name());
+                for (FuncInfo fi : f.funcInfo())
+                    funcInfo.add(fi.atSlot(fi.slot() + slot));
+            }
+            if (f == main || !main.lineInfo().isEmpty()) {
+                if (f != main && f.lineInfo().isEmpty())
+                    throw error("prog '%s': missing .BTF.ext line info for subprogram '%s'", main.name(), f.name());
+                for (LineInfo li : f.lineInfo())
+                    lineInfo.add(li.atSlot(li.slot() + slot));
+            }
         }
     }
 
@@ -93,7 +121,7 @@ public final class Linker {
         Assembly a = new Assembly(main, slotMap(main).slotCount() + textSlots);
         a.append(main);
         relocateCode(a, main);
-        return new LinkedProgram(main, a.insns.build(), a.appended);
+        return new LinkedProgram(main, a.insns.build(), a.appended, a.funcInfo, a.lineInfo);
     }
 
     /** libbpf's bpf_object__reloc_code for one function placed in the assembly, then its data relocations. */

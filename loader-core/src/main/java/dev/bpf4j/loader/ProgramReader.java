@@ -65,9 +65,7 @@ final class ProgramReader {
         for (int i = 0; i < programs.size(); i++) {
             ProgramSpec p = programs.get(i);
             List<ProgramRelocation> rs = relocations.getOrDefault(i, List.of());
-            out.add(rs.isEmpty() ? p : new ProgramSpec(p.name(), p.sectionName(), p.type(), p.expectedAttachType(),
-                    p.attachTarget(), p.sectionDef(), p.autoload(), p.sectionIndex(), p.sectionOffset(), p.global(),
-                    p.instructions(), rs, p.license(), p.kernelVersion()));
+            out.add(rs.isEmpty() ? p : p.withRelocations(rs));
         }
         return out;
     }

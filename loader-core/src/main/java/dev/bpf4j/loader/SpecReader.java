@@ -1,6 +1,7 @@
 package dev.bpf4j.loader;
 
 import dev.bpf4j.btf.Btf;
+import dev.bpf4j.btf.BtfExt;
 import dev.bpf4j.btf.BtfFormatException;
 import dev.bpf4j.elf.ElfFile;
 import dev.bpf4j.elf.ElfReader;
@@ -56,7 +57,8 @@ public final class SpecReader {
         String license = elf.section("license").map(s -> license(elf, s)).orElse("");
         int kernelVersion = elf.section("version").map(s -> kernelVersion(elf, s)).orElse(0);
 
-        List<ProgramSpec> functions = new ProgramReader(elf, license, kernelVersion).read();
+        List<ProgramSpec> functions = ExtInfos.assign(elf, readBtfExt(elf, btf),
+                new ProgramReader(elf, license, kernelVersion).read());
         // libbpf's prog_is_subprog: .text functions are subprograms unless one is all the object has.
         boolean loneText = functions.size() == 1 && functions.get(0).inText();
         List<ProgramSpec> programs = functions.stream().filter(p -> loneText || !p.inText()).toList();
@@ -102,6 +104,19 @@ public final class SpecReader {
             return Btf.parse(elf.contents(section.get()));
         } catch (BtfFormatException e) {
             throw new ObjectFormatException(elf.name(), e, "section '.BTF': %s", e.getMessage());
+        }
+    }
+
+    /** The .BTF.ext section, or null without one; like libbpf, ignored when there is no .BTF for its strings. */
+    private static BtfExt readBtfExt(ElfFile elf, Btf btf) {
+        Optional<Section> section = elf.section(".BTF.ext");
+        if (section.isEmpty() || btf == null)
+            return null;
+        try {
+            return BtfExt.parse(elf.contents(section.get()), btf);
+        } catch (BtfFormatException e) {
+            // libbpf only warns and drops a bad .BTF.ext; we refuse it: a damaged file should say so.
+            throw new ObjectFormatException(elf.name(), e, "section '.BTF.ext': %s", e.getMessage());
         }
     }
 

@@ -47,6 +47,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * maps from the fds it recorded while the maps were alive (see the tool's header).
  * {@link #aFailedLoadStillShowsEveryProgramsRelocation()} checks that premise on this libbpf.
  *
+ * <p>Each program's func_info and line_info ({@code .BTF.ext}, carried along with appended
+ * subprograms) are compared too, for every program libbpf handed to BPF_PROG_LOAD: the tool
+ * captures what libbpf passes by interposing {@code syscall(2)} (libbpf 1.1 has no API for it).
+ *
  * <p>Sections libbpf 1.1 cannot type ({@code tcx/}, {@code tc/ingress}, {@code netfilter},
  * {@code sk_skb/verdict}, {@code map_trace/}, an unknown name) need no exemption: libbpf gives
  * them program type UNSPEC but still autoloads and relocates them exactly like the others; only
@@ -96,6 +100,25 @@ class LibbpfEqualityTest {
     @MethodSource("selftests")
     void kernelSelftestLinksAsLibbpfLoadsIt(String name) throws IOException, InterruptedException {
         compare(write("selftests", name + ".o", TestObjects.selftest(name)));
+    }
+
+    /**
+     * The func/line info comparison is live: for subprogs.o (an entry calling four subprograms,
+     * two of them static), libbpf hands the kernel one func_info per function, entry first,
+     * at the slots where the copies landed, and ours are the same; so is every line_info.
+     */
+    @Test
+    void appendedSubprogramsCarryTheirFuncAndLineInfoAsLibbpf() throws IOException, InterruptedException {
+        Path file = write("ext", "subprogs.o", TestObjects.object("subprogs", Target.BPFEL));
+        LibbpfRun theirs = LibbpfRun.parse(LibbpfTool.run(relocate, "", file.toString()).stdout());
+        LibbpfProgram p = theirs.programs().stream().filter(x -> x.name().equals("sub_socket")).findFirst().orElseThrow();
+        assertTrue(p.reachedKernel(), "libbpf did not load sub_socket");
+        assertEquals(5, p.funcInfo().size(), p.funcInfo().toString());
+        LinkedProgram ours = Linker.link(SpecReader.read(file)).program("sub_socket").orElseThrow();
+        StringBuilder report = new StringBuilder();
+        compareExtInfo(p, ours, report);
+        assertTrue(report.isEmpty(), report.toString());
+        assertEquals(p.lineInfo().size(), ours.lineInfo().size());
     }
 
     /**
@@ -167,10 +190,13 @@ class LibbpfEqualityTest {
         List<String> ourNames = plan.programs().stream().map(LinkedProgram::name).toList();
         if (!theirNames.equals(ourNames))
             report.append("programs: libbpf ").append(theirNames).append(", ours ").append(ourNames).append('\n');
+        Map<String, LibbpfProgram> alone = aloneWhereNeeded(theirs, file);
         for (LibbpfProgram p : theirs.programs()) {
             LinkedProgram ours = plan.program(p.name()).orElse(null);
-            if (ours != null)
+            if (ours != null) {
                 compareProgram(p, ours, report);
+                compareExtInfo(p.reachedKernel() ? p : alone.getOrDefault(p.name(), p), ours, report);
+            }
             else
                 report.append("prog ").append(p.name()).append(" (libbpf: ").append(p.status()).append("): ")
                         .append(p.slots().size()).append(" slots at libbpf, not in our plan\n");
@@ -196,6 +222,59 @@ class LibbpfEqualityTest {
                 report.append("map ").append(m.name()).append(": an internal map of our plan, which libbpf does not have\n");
         if (!report.isEmpty())
             fail(fileName + " (libbpf load " + theirs.load() + "): our Linker differs from libbpf\n" + report);
+    }
+
+    /**
+     * After a load that stopped at a failing program, the programs after it never reached
+     * BPF_PROG_LOAD, so the tool saw no func/line info for them: load each alone
+     * ({@code --each}, as the premise test does) to get theirs. Empty when every program was seen.
+     */
+    private Map<String, LibbpfProgram> aloneWhereNeeded(LibbpfRun theirs, Path file) throws IOException, InterruptedException {
+        Map<String, LibbpfProgram> alone = new LinkedHashMap<>();
+        if (theirs.programs().stream().allMatch(LibbpfProgram::reachedKernel))
+            return alone;
+        LibbpfTool.Result each = LibbpfTool.run(relocate, "", "--each", file.toString());
+        if (each.exitCode() == 0)
+            LibbpfRun.parse(each.stdout()).programs().forEach(p -> alone.put(p.name(), p));
+        return alone;
+    }
+
+    /**
+     * The func_info and line_info libbpf passed to BPF_PROG_LOAD (the tool captures them)
+     * equal our linked program's, record for record, names and source text resolved. Only for
+     * programs libbpf handed to the kernel: for the others the tool saw nothing.
+     */
+    private static void compareExtInfo(LibbpfProgram theirs, LinkedProgram ours, StringBuilder report) {
+        if (!theirs.reachedKernel())
+            return;
+        List<String> funcs = ours.funcInfo().stream()
+                .map(f -> f.slot() + "\t" + f.typeId() + "\t" + f.name()).toList();
+        List<String> lines = ours.lineInfo().stream()
+                .map(l -> l.slot() + "\t" + escape(l.fileName()) + "\t" + escape(l.line()) + "\t" + l.lineNumber() + "\t" + l.column())
+                .toList();
+        diffRecords("func_info", theirs, theirs.funcInfo(), funcs, report);
+        diffRecords("line_info", theirs, theirs.lineInfo(), lines, report);
+    }
+
+    private static void diffRecords(String kind, LibbpfProgram theirs, List<String> their, List<String> mine, StringBuilder report) {
+        if (their.equals(mine))
+            return;
+        report.append("prog ").append(theirs.name()).append(' ').append(kind).append(": libbpf ").append(their.size())
+                .append(" records, ours ").append(mine.size()).append('\n');
+        int shown = 0;
+        for (int i = 0; i < Math.max(their.size(), mine.size()) && shown < MAX_SLOTS_SHOWN; i++) {
+            String a = i < their.size() ? their.get(i) : "(none)";
+            String b = i < mine.size() ? mine.get(i) : "(none)";
+            if (!a.equals(b)) {
+                report.append(String.format("  #%d%n    libbpf %s%n    ours   %s%n", i, a, b));
+                shown++;
+            }
+        }
+    }
+
+    /** As the tool escapes strings: backslash, tab and newline. */
+    private static String escape(String s) {
+        return s.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n");
     }
 
     private static void compareProgram(LibbpfProgram theirs, LinkedProgram ours, StringBuilder report) {
@@ -288,7 +367,21 @@ class LibbpfEqualityTest {
         }
     }
 
-    record LibbpfProgram(String name, String status, List<Slot> slots) {
+    /**
+     * @param funcInfo {@code func} lines after their tag, or null when the program never reached
+     *                 BPF_PROG_LOAD (the tool printed no {@code btfext} line), so there is
+     *                 nothing to compare
+     */
+    record LibbpfProgram(String name, String status, List<Slot> slots, List<String> funcInfo, List<String> lineInfo) {
+        LibbpfProgram(String name, String status, List<Slot> slots) {
+            this(name, status, slots, null, null);
+        }
+
+        /** Whether libbpf handed this program to BPF_PROG_LOAD, so the tool saw its func/line info. */
+        boolean reachedKernel() {
+            return funcInfo != null;
+        }
+
         /** The slots as instructions, for disassembly: ld_imm64 joined, the map as a reference. */
         List<Instruction> instructions() {
             List<Instruction> out = new ArrayList<>();
@@ -316,6 +409,7 @@ class LibbpfEqualityTest {
             Map<String, String> maps = new LinkedHashMap<>();
             String name = null, status = null;
             List<Slot> slots = null;
+            List<String> funcs = null, lines = null;
             for (String line : text.split("\n")) {
                 if (line.isEmpty())
                     continue;
@@ -324,19 +418,27 @@ class LibbpfEqualityTest {
                     case "load" -> load = Integer.parseInt(f[1]);
                     case "prog" -> {
                         if (name != null)
-                            programs.add(new LibbpfProgram(name, status, slots));
+                            programs.add(new LibbpfProgram(name, status, slots, funcs, lines));
                         name = f[1];
                         status = f[2];
                         slots = new ArrayList<>();
+                        funcs = null;
+                        lines = null;
                     }
                     case "insn" -> slots.add(new Slot(Integer.parseInt(f[1]), Integer.parseInt(f[2]),
                             Integer.parseInt(f[3]), Integer.parseInt(f[4]), Integer.parseInt(f[5]), f[6]));
                     case "map" -> maps.put(f[1], f[2]);
+                    case "btfext" -> {
+                        funcs = new ArrayList<>();
+                        lines = new ArrayList<>();
+                    }
+                    case "func" -> funcs.add(line.substring("func\t".length()));
+                    case "line" -> lines.add(line.substring("line\t".length()));
                     default -> throw new AssertionError("unexpected libbpf_relocate output: " + line);
                 }
             }
             if (name != null)
-                programs.add(new LibbpfProgram(name, status, slots));
+                programs.add(new LibbpfProgram(name, status, slots, funcs, lines));
             return new LibbpfRun(load, programs, maps);
         }
     }
