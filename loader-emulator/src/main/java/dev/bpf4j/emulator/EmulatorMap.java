@@ -81,10 +81,11 @@ abstract class EmulatorMap implements MapHandle {
         return users > 0;
     }
 
-    /** One object fewer uses the map; the last one unmaps its regions. */
+    /** One object fewer uses the map; the last one takes it out of the kernel's tables and unmaps its regions. */
     final synchronized void release() {
         if (users == 0 || --users > 0)
             return;
+        owner.kernel.unregister(fd, this);
         synchronized (mapped) {
             for (Region r : mapped)
                 owner.memory.unmap(r);

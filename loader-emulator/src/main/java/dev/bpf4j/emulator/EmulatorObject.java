@@ -356,11 +356,6 @@ final class EmulatorObject implements LoadedObject {
         return kernel.linksOf(this);
     }
 
-    /** The maps this object created (not those it reuses). */
-    boolean owns(EmulatorMap m) {
-        return m.owner == this;
-    }
-
     @Override
     public void close() {
         synchronized (this) {
@@ -372,11 +367,8 @@ final class EmulatorObject implements LoadedObject {
         kernel.closeLinksOf(this);
         for (var e : programFds.entrySet())
             kernel.unregister(e.getValue(), e.getKey());
-        for (EmulatorMap m : maps.values()) {
-            if (owns(m))
-                kernel.unregister(m.fd, m);
-            m.release();
-        }
+        for (EmulatorMap m : maps.values())
+            m.release(); // the last user takes the map out of the kernel
         for (Region r : ksyms.values())
             memory.unmap(r);
     }
