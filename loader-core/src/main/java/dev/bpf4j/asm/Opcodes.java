@@ -137,6 +137,13 @@ public final class Opcodes {
     /** imm is the BTF id of a kernel function. */
     public static final int PSEUDO_KFUNC_CALL = 2;
 
+    /**
+     * The helper number libbpf writes into an instruction whose CO-RE relocation failed
+     * ("0xbad2310", bad relo): {@code call 0xbad2310} is harmless until executed, so a program
+     * fails only if it reaches the instruction (the kernel says "invalid func unknown#195896080").
+     */
+    public static final int CORE_POISON_HELPER = 0xbad2310;
+
     // ---- taking an opcode apart
 
     /** The class, bits 0-2: one of {@link #LD} ... {@link #ALU64}. */

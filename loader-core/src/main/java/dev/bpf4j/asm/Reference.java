@@ -45,4 +45,16 @@ public sealed interface Reference {
             Objects.requireNonNull(name, "name");
         }
     }
+
+    /**
+     * An instruction replaced by {@code call} {@link Opcodes#CORE_POISON_HELPER} because its
+     * CO-RE relocation failed: which relocation (its index among the object's CO-RE records of
+     * that section, as libbpf numbers them in "relo #N") and why, so that a backend that
+     * reaches it can say so.
+     */
+    record CorePoison(int relocation, String reason) implements Reference {
+        public CorePoison {
+            Objects.requireNonNull(reason, "reason");
+        }
+    }
 }
