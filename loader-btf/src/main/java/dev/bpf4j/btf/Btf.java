@@ -4,10 +4,13 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.AbstractList;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -28,14 +31,17 @@ import java.util.RandomAccess;
  * <p>{@link #parse} checks the whole blob up front (header, every type's layout, every name and
  * type id reference, no type containing itself by value) and throws {@link BtfFormatException}
  * for anything malformed; after that, no method fails on a valid id, except {@link #sizeOf} for
- * a type that has no size. Parsing is lazy: it indexes each type's offset in one pass and checks
- * references, but decodes a type into its record only when it is touched, and a name only when
- * it is read (name lookups hash the raw bytes). Records are values, so two decodings of one id are
- * {@code equals}. A parsed vmlinux costs its bytes plus one int per type (and a name index of
- * about 16 bytes per named type, built on the first lookup by name); {@link #read(Path)} keeps
- * the bytes outside the Java heap, so a parsed vmlinux retains about half a MiB of heap before
- * the first name lookup and about 1.5 MiB after it. To share one parsed kernel BTF between
- * loads, hold a {@link KernelBtf}.
+ * a type that has no size. The checks take one pass over the type section that reads each word
+ * in place (no per-type objects, no strings), plus a cycle search limited to the few types with
+ * references to higher ids. Parsing is lazy beyond that: a type is decoded into its record only
+ * when it is touched, and a name only when it is read (name lookups hash the raw bytes). Records
+ * are values, so two decodings of one id are {@code equals}. A parsed vmlinux costs its bytes
+ * plus one int per type (and a name index of about 16 bytes per named type, built on the first
+ * lookup by name); {@link #read(Path)} keeps the bytes outside the Java heap, so a parsed
+ * vmlinux retains about half a MiB of heap before the first name lookup and about 1.5 MiB after
+ * it. {@link #read(Path)} of a large file parses while a helper thread is still reading (sysfs
+ * hands out one page per read), so that reading and parsing overlap when a second core is free.
+ * To share one parsed kernel BTF between loads, hold a {@link KernelBtf}.
  *
  * <p>Immutable and safe to share between threads; the input is copied.
  */
@@ -48,6 +54,7 @@ public final class Btf {
     private final ByteBuffer raw; // the parsed blob (owned, never modified, read with absolute gets): the identity of the contents
     private int hash; // 0 until computed; racy single-check like String.hashCode, harmless
     private volatile NameIndex names; // built on the first name lookup; immutable, so a racy double build is harmless
+    private volatile FlavorIndex flavors; // likewise, on the first lookup by essential name
 
     private Btf(ByteOrder order, TypeSection types, ByteBuffer raw) {
         this.order = order;
@@ -79,7 +86,9 @@ public final class Btf {
      * Reads and parses a raw BTF file, such as {@code /sys/kernel/btf/vmlinux} or what
      * {@code bpftool btf dump ... format raw} reads. The bytes are kept in native memory rather
      * than on the Java heap (they are freed when the {@code Btf} is collected), which is what
-     * keeps a parsed vmlinux small in heap terms.
+     * keeps a parsed vmlinux small in heap terms. A file of 256 KiB or more is read by a
+     * short-lived helper thread while this one parses what has arrived; the result, and the
+     * error for a malformed file, are those of {@link #parse} on its bytes.
      *
      * <pre>{@code
      * Btf vmlinux = Btf.read(Path.of("/sys/kernel/btf/vmlinux"));
@@ -89,42 +98,81 @@ public final class Btf {
      * @throws BtfFormatException if its contents are malformed, naming the field or type at fault
      */
     public static Btf read(Path file) throws IOException {
-        return parseOwned(readDirect(file));
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long hint = ch.size();
+            if (hint >= CONCURRENT_READ_MIN && hint < Integer.MAX_VALUE / 2)
+                return readWhileParsing(ch, (int) hint);
+            return parseOwned(readDirect(ch, hint, file));
+        }
+    }
+
+    /**
+     * Files at least this large are parsed while a helper thread reads them ({@link ArrivingBytes}):
+     * below it, the thread costs more than the overlap saves.
+     */
+    static final int CONCURRENT_READ_MIN = 262_144;
+
+    /**
+     * Parses {@code channel}'s contents while they are being read, expecting {@code expected}
+     * bytes (the file's reported size). The result is the same as {@link #parseOwned} of the
+     * whole file: when anything is off (the file is shorter or longer than reported, or the
+     * blob is malformed) the whole file is parsed again, sequentially, which also gives a
+     * malformed blob exactly the error a sequential parse gives.
+     */
+    static Btf readWhileParsing(ReadableByteChannel channel, int expected) throws IOException {
+        ArrivingBytes arriving = ArrivingBytes.start(channel, expected);
+        ByteBuffer data = arriving.view();
+        BtfHeader header = null;
+        TypeSection.Indexed indexed = null;
+        try {
+            if (arriving.await(BtfHeader.SIZE) >= BtfHeader.SIZE) {
+                header = BtfHeader.fields(data); // against the expected size: string bytes come later
+                var strings = new StringTable(data, header.stringStart(), header.stringEnd());
+                indexed = TypeSection.index(data, header, strings, arriving::await);
+                // Before the string section has arrived: that takes the reader a while yet, and
+                // the checks need only the types (a failure is decided again below, when it has).
+                TypeValidator.validate(indexed);
+            }
+        } catch (BtfFormatException e) {
+            indexed = null;
+        }
+        ByteBuffer whole = arriving.finish(); // the reader is done with the memory the result owns
+        if (indexed == null || whole.limit() != expected)
+            return parseOwned(whole);
+        header.checkStringBounds(data);
+        return new Btf(header.order(), indexed.types(), data);
     }
 
     /**
      * The whole file in a direct buffer. The size a file reports is only a hint (sysfs and procfs
      * may report 0 or a stale size), so this reads until end of file, growing as needed.
      */
-    private static ByteBuffer readDirect(Path file) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            long hint = ch.size();
-            ByteBuffer buf = ByteBuffer.allocateDirect((int) Math.min(Math.max(hint, 4096), Integer.MAX_VALUE - 8) + 1);
-            while (true) {
-                if (ch.read(buf) < 0)
-                    break;
-                if (!buf.hasRemaining()) {
-                    if (buf.capacity() >= Integer.MAX_VALUE / 2)
-                        throw new IOException(file + ": too large for a BTF blob (over 1 GiB)");
-                    ByteBuffer bigger = ByteBuffer.allocateDirect(buf.capacity() * 2);
-                    bigger.put(buf.flip());
-                    buf = bigger;
-                }
+    private static ByteBuffer readDirect(FileChannel ch, long hint, Path file) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocateDirect((int) Math.min(Math.max(hint, 4096), Integer.MAX_VALUE - 8) + 1);
+        while (true) {
+            if (ch.read(buf) < 0)
+                break;
+            if (!buf.hasRemaining()) {
+                if (buf.capacity() >= Integer.MAX_VALUE / 2)
+                    throw new IOException(file + ": too large for a BTF blob (over 1 GiB)");
+                ByteBuffer bigger = ByteBuffer.allocateDirect(buf.capacity() * 2);
+                bigger.put(buf.flip());
+                buf = bigger;
             }
-            buf.flip();
-            if (buf.capacity() - buf.limit() <= 4096)
-                return buf.slice();
-            // Give back the slack of a size hint that was too generous.
-            return ByteBuffer.allocateDirect(buf.limit()).put(buf).flip();
         }
+        buf.flip();
+        if (buf.capacity() - buf.limit() <= 4096)
+            return buf.slice();
+        // Give back the slack of a size hint that was too generous.
+        return ByteBuffer.allocateDirect(buf.limit()).put(buf).flip();
     }
 
     private static Btf parseOwned(ByteBuffer data) {
         BtfHeader header = BtfHeader.read(data);
         var strings = new StringTable(data, header.stringStart(), header.stringEnd());
-        TypeSection types = TypeSection.index(data, header, strings);
-        TypeValidator.validate(types);
-        return new Btf(header.order(), types, data);
+        TypeSection.Indexed indexed = TypeSection.index(data, header, strings);
+        TypeValidator.validate(indexed);
+        return new Btf(header.order(), indexed.types(), data);
     }
 
     /**
@@ -211,6 +259,36 @@ public final class Btf {
             if (types.kind(id) == kind)
                 return OptionalInt.of(id);
         return OptionalInt.empty();
+    }
+
+    /**
+     * The ids of all types whose essential name is {@code essential}, ascending: CO-RE's
+     * candidate set before kinds are compared. A type's essential name is its name without a
+     * trailing {@code ___flavor} (libbpf's {@code bpf_core_essential_name_len}: cut at the last
+     * {@code X___Y}, X and Y not underscores), so {@code "task_struct"} finds both
+     * {@code task_struct} and {@code task_struct___old}. Looks at no type beyond the name index
+     * and a small index of flavored names, both built once per {@code Btf}.
+     *
+     * <pre>{@code
+     * for (int id : vmlinux.idsByEssentialName("task_struct"))
+     *     if (vmlinux.kind(id) == BtfKind.STRUCT) candidates.add(id);
+     * }</pre>
+     */
+    public int[] idsByEssentialName(String essential) {
+        Objects.requireNonNull(essential, "essential");
+        byte[] utf8 = essential.getBytes(StandardCharsets.UTF_8);
+        // A name with a flavor of its own is nobody's essential name, except as the prefix of a longer flavor.
+        int[] exact = FlavorIndex.essentialLength(utf8, 0, utf8.length) == utf8.length ? names().find(essential) : new int[0];
+        FlavorIndex index = flavors;
+        if (index == null)
+            flavors = index = FlavorIndex.build(types, types.strings().bytes());
+        int[] flavored = index.find(essential);
+        if (flavored.length == 0)
+            return exact;
+        int[] all = Arrays.copyOf(exact, exact.length + flavored.length);
+        System.arraycopy(flavored, 0, all, exact.length, flavored.length);
+        Arrays.sort(all);
+        return all;
     }
 
     /** The data section called {@code name} (".data", ".rodata", ".maps", ...), if any. */

@@ -18,6 +18,17 @@ record BtfHeader(ByteOrder order, int version, int flags, int hdrLen,
 
     /** Reads the header of {@code data} (position 0 to limit), and sets {@code data}'s order to the blob's. */
     static BtfHeader read(ByteBuffer data) {
+        BtfHeader header = fields(data);
+        header.checkStringBounds(data);
+        return header;
+    }
+
+    /**
+     * {@link #read} without looking at the string section's bytes: only the first 24 bytes (and
+     * {@code hdr_len}) are read, and the sections are checked against {@code data}'s limit. For
+     * a parse that starts before the rest of the file has arrived ({@link ArrivingBytes}).
+     */
+    static BtfHeader fields(ByteBuffer data) {
         ByteOrder order = byteOrder(data);
         data.order(order);
         int length = data.limit();
@@ -53,11 +64,15 @@ record BtfHeader(ByteOrder order, int version, int flags, int hdrLen,
                     typeOff, typeLen, strOff);
         if (strLen == 0)
             throw new BtfFormatException("header: string section is empty (str_len 0); it must hold at least the empty string");
-        if (data.get((int) strStart) != 0)
-            throw new BtfFormatException("header: string section at 0x%x does not start with a NUL byte", strStart);
-        if (data.get((int) strEnd - 1) != 0)
-            throw new BtfFormatException("header: string section [0x%x, 0x%x) does not end with a NUL byte", strStart, strEnd);
         return new BtfHeader(order, version, flags, (int) hdrLen, (int) typeStart, (int) typeEnd, (int) strStart, (int) strEnd);
+    }
+
+    /** The string section must start with the empty string and end with a NUL, so that every offset in it reads a terminated string. */
+    void checkStringBounds(ByteBuffer data) {
+        if (data.get(stringStart) != 0)
+            throw new BtfFormatException("header: string section at 0x%x does not start with a NUL byte", stringStart);
+        if (data.get(stringEnd - 1) != 0)
+            throw new BtfFormatException("header: string section [0x%x, 0x%x) does not end with a NUL byte", stringStart, stringEnd);
     }
 
     /** The byte order in which the magic reads 0xeB9F. */

@@ -33,6 +33,13 @@ final class StringTable {
         return size;
     }
 
+    /** The whole section, copied. */
+    byte[] bytes() {
+        byte[] copy = new byte[size];
+        data.get(start, copy);
+        return copy;
+    }
+
     /** The string at {@code offset} (an unsigned 32-bit value); fails naming the offset. */
     String get(int offset) {
         int from = start + checkOffset(offset);

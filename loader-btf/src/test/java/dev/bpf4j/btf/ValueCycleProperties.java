@@ -64,6 +64,72 @@ class ValueCycleProperties {
         }
     }
 
+    /**
+     * Larger graphs shaped like vmlinux: most by-value edges go to lower ids, a few go forward
+     * (where the parser's cycle search starts), pointers now and then. The model is a plain
+     * three-colour depth-first search over every type.
+     */
+    @Provide
+    Arbitrary<List<Node>> mostlyBackwardGraphs() {
+        return Arbitraries.integers().between(2, 150).flatMap(n -> Arbitraries.integers().between(0, 3).list().ofSize(n)
+                .flatMap(kinds -> {
+                    List<Arbitrary<Node>> nodes = new ArrayList<>();
+                    for (int i = 0; i < n; i++) {
+                        int id = i + 1, kind = kinds.get(i);
+                        Arbitrary<Integer> target = Arbitraries.frequencyOf(
+                                net.jqwik.api.Tuple.of(40, Arbitraries.integers().between(0, id - 1)),
+                                net.jqwik.api.Tuple.of(1, Arbitraries.integers().between(id, n)));
+                        nodes.add(target.list().ofMinSize(1).ofMaxSize(kind == 2 ? 4 : 1).map(t -> new Node(kind, t)));
+                    }
+                    return Combinators.combine(nodes).as(List::copyOf);
+                }));
+    }
+
+    @Property(tries = 300)
+    void largerGraphsAreRefusedExactlyWhenCyclic(@ForAll("mostlyBackwardGraphs") List<Node> graph) {
+        List<BtfType> types = new ArrayList<>();
+        for (int i = 0; i < graph.size(); i++) {
+            int id = i + 1;
+            Node n = graph.get(i);
+            types.add(switch (n.kind()) {
+                case 0 -> new BtfType.Typedef(id, "t" + id, n.targets().get(0));
+                case 1 -> new BtfType.Array(id, "", n.targets().get(0), 0, 2);
+                case 2 -> new BtfType.Struct(id, "s" + id, 4,
+                        n.targets().stream().map(t -> new BtfType.Member("m", t, 0, 0)).toList());
+                default -> new BtfType.Pointer(id, "", n.targets().get(0));
+            });
+        }
+        byte[] state = new byte[graph.size() + 1];
+        boolean cyclic = false;
+        for (int id = 1; id <= graph.size() && !cyclic; id++)
+            cyclic = cycleFrom(graph, id, state);
+        Statistics.collect(cyclic ? "cyclic" : "acyclic");
+        byte[] blob = BtfEncoder.encode(types, ByteOrder.BIG_ENDIAN);
+        try {
+            Btf.parse(blob);
+            assertEquals(false, cyclic, "a cycle was accepted");
+        } catch (BtfFormatException e) {
+            assertTrue(cyclic, "refused without a cycle: " + e.getMessage());
+            assertTrue(e.getMessage().contains("reference cycle through non-pointer kinds"), e.getMessage());
+        }
+    }
+
+    /** Three-colour DFS (0 unseen, 1 on the path, 2 done): whether a cycle is reachable from {@code id}. */
+    private static boolean cycleFrom(List<Node> graph, int id, byte[] state) {
+        if (id == 0 || state[id] == 2)
+            return false;
+        if (state[id] == 1)
+            return true;
+        state[id] = 1;
+        Node n = graph.get(id - 1);
+        if (n.kind() != 3)
+            for (int t : n.targets())
+                if (cycleFrom(graph, t, state))
+                    return true;
+        state[id] = 2;
+        return false;
+    }
+
     /** Whether {@code to} is reachable from {@code from} in 1..steps by-value edges (pointers stop). */
     private static boolean reaches(List<Node> graph, int from, int to, int steps) {
         if (steps == 0 || from == 0)
