@@ -58,13 +58,45 @@ CFLAGS=(-O2 -g -mcpu=v3 -Wall -Werror -Wno-unused-function -I"/usr/include/$mult
 
 mkdir -p "$obj/bpfel" "$obj/bpfeb"
 
+# vmlinux.h, for sources that #include "vmlinux.h" (core_vmlinux.c and three
+# selftests): generated from the running kernel's BTF into a temporary
+# directory, only when such an object needs rebuilding, and never committed.
+# It is mapped to "generated/" in the debug info. Such objects depend on the
+# kernel they were built on (their BTF holds its types): the release is
+# recorded in obj/TOOLCHAIN.txt ("vmlinux.h:" line), kept from the previous
+# run when none of them was rebuilt.
+vmlinux_gen=""
+vmlinux_release=""
+cleanup_vmlinux_gen() { if [[ -n "$vmlinux_gen" ]]; then rm -rf "$vmlinux_gen"; fi; }
+trap cleanup_vmlinux_gen EXIT
+gen_vmlinux_h() { # $1: the source that needs it, for the message
+	[[ -n "$vmlinux_gen" ]] && return 0
+	if [[ ! -r /sys/kernel/btf/vmlinux ]]; then
+		echo "$1 needs vmlinux.h, generated from /sys/kernel/btf/vmlinux, which this kernel lacks" >&2
+		exit 1
+	fi
+	vmlinux_gen="$(mktemp -d)"
+	bpftool btf dump file /sys/kernel/btf/vmlinux format c > "$vmlinux_gen/vmlinux.h"
+	vmlinux_release="$(uname -r), BTF sha256 $(sha256sum /sys/kernel/btf/vmlinux | cut -c1-16)"
+}
+
 built=0
 for c in "$src"/*.c; do
 	name="$(basename "$c" .c)"
+	extra=()
+	if grep -q '#include "vmlinux.h"' "$c"; then
+		# bpf_tracing.h's pt_regs accessors need the architecture.
+		extra+=(-D__TARGET_ARCH_x86)
+	fi
 	for target in bpfel bpfeb; do
 		out="$obj/$target/$name.o"
 		if ((force == 0)) && [[ -f "$out" && "$out" -nt "$c" && "$out" -nt "${BASH_SOURCE[0]}" ]]; then
 			continue
+		fi
+		vflags=()
+		if ((${#extra[@]})); then
+			gen_vmlinux_h "$name.c"
+			vflags=(-I"$vmlinux_gen" -fdebug-prefix-map="$vmlinux_gen"=generated)
 		fi
 		echo "  CC  $target/$name.o"
 		# Compile from inside the source directory with a relative file
@@ -72,7 +104,7 @@ for c in "$src"/*.c; do
 		# DW_AT_comp_dir) and BTF line info do not depend on where the
 		# checkout lives: the objects are byte-identical on any machine
 		# with the same clang.
-		(cd "$src" && clang "${CFLAGS[@]}" -target "$target" \
+		(cd "$src" && clang "${CFLAGS[@]}" "${extra[@]}" "${vflags[@]}" -target "$target" \
 			-fdebug-prefix-map="$src"=. \
 			-c "$name.c" -o "$out.tmp")
 		mv -f "$out.tmp" "$out"
@@ -98,9 +130,6 @@ sel_src="$here/src/selftests"
 sel_names=()
 for c in "$sel_src"/*.c; do sel_names+=("$(basename "$c" .c)"); done
 mkdir -p "$obj/bpfel/selftests" "$obj/bpfeb/selftests"
-sel_gen=""
-cleanup_sel_gen() { if [[ -n "$sel_gen" ]]; then rm -rf "$sel_gen"; fi; }
-trap cleanup_sel_gen EXIT
 for name in "${sel_names[@]}"; do
 	c="$sel_src/$name.c"
 	extra=()
@@ -111,13 +140,10 @@ for name in "${sel_names[@]}"; do
 			&& [[ -z "$(find "$sel_src" -name '*.h' -newer "$out" -print -quit)" ]]; then
 			continue
 		fi
-		if [[ -z "$sel_gen" ]] && grep -q '#include "vmlinux.h"' "$c"; then
-			if [[ ! -r /sys/kernel/btf/vmlinux ]]; then
-				echo "$name.c needs vmlinux.h, generated from /sys/kernel/btf/vmlinux, which this kernel lacks" >&2
-				exit 1
-			fi
-			sel_gen="$(mktemp -d)"
-			bpftool btf dump file /sys/kernel/btf/vmlinux format c > "$sel_gen/vmlinux.h"
+		sel_gen=""
+		if grep -q '#include "vmlinux.h"' "$c"; then
+			gen_vmlinux_h "$name.c"
+			sel_gen="$vmlinux_gen"
 		fi
 		echo "  CC  $target/selftests/$name.o"
 		(cd "$sel_src" && clang -O2 -g -mcpu=v3 -Werror -D__TARGET_ARCH_x86 \
@@ -163,6 +189,11 @@ fi
 	clang --version | sed -n '1,2p'
 	echo "libbpf headers: $(dpkg-query -W -f='${Package} ${Version}' libbpf-dev 2>/dev/null || echo unknown)"
 	echo "uapi headers: $(dpkg-query -W -f='${Package} ${Version}' linux-libc-dev 2>/dev/null || echo unknown)"
+	if [[ -z "$vmlinux_release" ]]; then
+		vmlinux_release="$(sed -n 's/^vmlinux\.h: generated from the BTF of Linux //p' "$obj/TOOLCHAIN.txt" 2>/dev/null || true)"
+	fi
+	echo "# objects that include vmlinux.h (core_vmlinux, three selftests) also get -D__TARGET_ARCH_x86"
+	echo "vmlinux.h: generated from the BTF of Linux ${vmlinux_release:-unknown}"
 	echo "# selftests/*.o: clang -O2 -g -mcpu=v3 -Werror -D__TARGET_ARCH_x86 -Wno-compare-distinct-pointer-types [-fno-inline] -I/usr/include/<multiarch> -Iinclude -target bpfel|bpfeb -c (vmlinux.h from the kernel's BTF)"
 } > "$obj/TOOLCHAIN.txt.tmp"
 if cmp -s "$obj/TOOLCHAIN.txt.tmp" "$obj/TOOLCHAIN.txt" 2>/dev/null; then

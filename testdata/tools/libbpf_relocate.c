@@ -6,7 +6,12 @@
  * bpf4j's LibbpfEqualityTest compares its linker with this, slot by slot.
  *
  * Build:  gcc -O2 -Wall -o libbpf_relocate libbpf_relocate.c -lbpf   (libbpf 1.x)
- * Usage:  libbpf_relocate [--each] [--debug] OBJECT.o        (root: it loads)
+ * Usage:  libbpf_relocate [--each] [--debug] [--btf PATH] OBJECT.o   (root: it loads)
+ *
+ * --btf PATH: the BTF CO-RE relocations are resolved against (libbpf's
+ * bpf_object_open_opts.btf_custom_path: raw BTF, or an ELF whose .BTF holds
+ * the types); without it libbpf uses the running kernel's
+ * /sys/kernel/btf/vmlinux.
  *
  * Output, tab-separated, programs in libbpf's order:
  *   load <rc>                       what bpf_object__load returned (0 or -errno)
@@ -62,6 +67,21 @@
  * so nothing is reused from or left in /sys/fs/bpf; nothing is attached, and
  * bpf_object__close releases every map and program.
  *
+ * CO-RE (libbpf 1.1, relo_core.c). Relocations are applied when the object
+ * is loaded, before the other relocations. A relocation that finds no
+ * matching target field, type or enumerator (and is not an existence
+ * check), or a load whose size cannot be adjusted, does not fail the load:
+ * libbpf "poisons" the instruction - it becomes call 0xbad2310 (dst, src,
+ * off 0; an ld_imm64 has both slots replaced) and logs, at debug level,
+ * "prog '%s': relo #%d: substituting insn #%d w/ invalid insn" - so that the
+ * kernel refuses the program only if the instruction is reachable ("invalid
+ * func unknown#195896080"). Such a program is printed with status rejected,
+ * its poisoned slots as they are. Relocations libbpf cannot compute at all
+ * (a malformed access string, an ambiguous candidate: "relocation decision
+ * ambiguity", a custom BTF that cannot be read) fail the whole load before
+ * any program reached the kernel: those programs are printed unrelocated,
+ * with libbpf's message on stderr.
+ *
  * Exit status: 0 whether or not the load succeeded; 1 if the object cannot be
  * opened (libbpf's messages on stderr); 2 for bad usage.
  */
@@ -99,6 +119,7 @@ struct load_watch {
 
 static struct load_watch watch;
 static int opt_debug;
+static const char *opt_btf; /* --btf: btf_custom_path, or NULL for the running kernel */
 
 /* What one BPF_PROG_LOAD carried: the .BTF.ext records, copied. */
 struct prog_load_capture {
@@ -232,7 +253,8 @@ static int print_fn(enum libbpf_print_level level, const char *fmt, va_list ap)
 
 static struct bpf_object *open_object(const char *path)
 {
-	struct bpf_object *obj = bpf_object__open_file(path, NULL);
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .btf_custom_path = opt_btf);
+	struct bpf_object *obj = bpf_object__open_file(path, &opts);
 	long err = libbpf_get_error(obj);
 
 	if (!obj || err) {
@@ -418,14 +440,16 @@ int main(int argc, char **argv)
 			each = 1;
 		else if (!strcmp(argv[i], "--debug"))
 			opt_debug = 1;
+		else if (!strcmp(argv[i], "--btf") && i + 1 < argc)
+			opt_btf = argv[++i];
 		else if (argv[i][0] == '-' || path) {
-			fprintf(stderr, "usage: %s [--each] [--debug] OBJECT.o\n", argv[0]);
+			fprintf(stderr, "usage: %s [--each] [--debug] [--btf PATH] OBJECT.o\n", argv[0]);
 			return 2;
 		} else
 			path = argv[i];
 	}
 	if (!path) {
-		fprintf(stderr, "usage: %s [--each] [--debug] OBJECT.o\n", argv[0]);
+		fprintf(stderr, "usage: %s [--each] [--debug] [--btf PATH] OBJECT.o\n", argv[0]);
 		return 2;
 	}
 	libbpf_set_print(print_fn);

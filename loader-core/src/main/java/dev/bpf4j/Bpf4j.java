@@ -6,6 +6,7 @@ import dev.bpf4j.loader.LinkOptions;
 import dev.bpf4j.loader.Linker;
 import dev.bpf4j.loader.ObjectSpec;
 import dev.bpf4j.loader.SpecReader;
+import dev.bpf4j.loader.TargetBtf;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -24,11 +25,12 @@ import java.util.ServiceLoader;
  * }
  *
  * Bpf4j.open(path).withLinkOptions(opts).load(otherBackend);              // pick the backend
+ * Bpf4j.open(path).withTargetBtf(TargetBtf.file(Path.of("vmlinux-6.1.btf"))).load(); // CO-RE against another kernel
  * }</pre>
  *
- * The default backend is the first {@link Backend} that {@link ServiceLoader} finds; the
- * emulator kernel (module loader-emulator) registers itself, so having it on the class
- * path is enough.
+ * The default backend is the emulator kernel (module loader-emulator, which registers itself
+ * for {@link ServiceLoader}) when it is on the class path, else the first {@link Backend}
+ * registered; others, such as {@code linux}, are picked by name from {@link #backends()}.
  */
 public final class Bpf4j {
     private Bpf4j() {
@@ -52,12 +54,18 @@ public final class Bpf4j {
     }
 
     /**
-     * The default backend: the first registered one.
+     * The default backend: the emulator when it is on the class path, else the first registered one.
      *
      * @throws IllegalStateException when none is on the class path
      */
     public static Backend defaultBackend() {
-        return ServiceLoader.load(Backend.class).findFirst().orElseThrow(() -> new IllegalStateException(
+        // The emulator wins wherever it is on the class path: other backends (linux) need a
+        // kernel and privileges, so they are only used when asked for by name.
+        List<Backend> all = backends();
+        for (Backend b : all)
+            if (b.name().equals("emulator"))
+                return b;
+        return all.stream().findFirst().orElseThrow(() -> new IllegalStateException(
                 "no bpf4j backend on the class path: add the module dev.bpf4j:loader-emulator (the emulator kernel)"
                         + " or another module that registers META-INF/services/" + Backend.class.getName()));
     }
@@ -66,7 +74,7 @@ public final class Bpf4j {
      * An object opened but not loaded: its spec and the options for linking it.
      *
      * @param spec    what the object declares
-     * @param options what linking depends on (kernel configuration)
+     * @param options what linking depends on (kernel configuration, the target BTF of CO-RE)
      */
     public record OpenObject(ObjectSpec spec, LinkOptions options) {
         public OpenObject {
@@ -76,6 +84,21 @@ public final class Bpf4j {
 
         public OpenObject withLinkOptions(LinkOptions o) {
             return new OpenObject(spec, o);
+        }
+
+        /**
+         * The BTF that CO-RE relocations adapt the programs to, instead of the running
+         * kernel's ({@code /sys/kernel/btf/vmlinux}, the default, as in libbpf): raw BTF or an
+         * ELF object's {@code .BTF} ({@link TargetBtf#file}), or types already parsed.
+         *
+         * <pre>{@code
+         * KernelBtf shared = new KernelBtf();                // parse the kernel's BTF once for many loads
+         * Bpf4j.open(a).withTargetBtf(TargetBtf.runningKernel(shared)).load();
+         * Bpf4j.open(b).withTargetBtf(TargetBtf.runningKernel(shared)).load();
+         * }</pre>
+         */
+        public OpenObject withTargetBtf(TargetBtf target) {
+            return new OpenObject(spec, options.withTargetBtf(target));
         }
 
         /** Links and loads into the {@linkplain Bpf4j#defaultBackend() default backend}. */

@@ -8,6 +8,7 @@ import dev.bpf4j.backend.TestRun;
 import dev.bpf4j.backend.TestRunResult;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -25,7 +26,7 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code bpf4j prog run FILE --program NAME [--data HEX | --data-file F | --pcap F] [--ctx HEX]
- * [--repeat N] [--json] [--dump-maps] [--no-attach]}: loads the object into the emulator and
+ * [--repeat N] [--json] [--dump-maps] [--no-attach] [--btf F] [--kconfig F] [--kernel-version V]}: loads the object into the emulator and
  * test-runs one program, as BPF_PROG_TEST_RUN does; with {@code --pcap}, once per packet, then
  * a summary of the return values and the maps. Before the runs, the object's
  * {@code map_trace/<map>/<op>} programs are linked to their maps, as a skeleton's
@@ -35,6 +36,7 @@ import java.util.concurrent.Callable;
  * <pre>
  * bpf4j prog run xdp_parser.o --program xdp_parser --pcap sample.pcap
  * bpf4j prog run xdp_parser.o --program xdp_parser --data 00112233... --json
+ * bpf4j prog run core_local.o --program core_fields --ctx 0000... --btf core_target.o --dump-maps
  * </pre>
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
@@ -76,6 +78,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--no-attach", description = "do not link the object's map_trace programs to their maps before the runs")
     boolean noAttach;
 
+    @Mixin
+    LinkOptionsMixin link;
+
     @Spec
     picocli.CommandLine.Model.CommandSpec command;
 
@@ -86,7 +91,7 @@ final class RunCommand implements Callable<Integer> {
         byte[] ctxIn = ctx == null ? null : Hex.parse(ctx, "--ctx");
         List<byte[]> packets = packets();
         PrintWriter out = command.commandLine().getOut();
-        Bpf4j.OpenObject open = Bpf4j.open(file);
+        Bpf4j.OpenObject open = Bpf4j.open(file).withLinkOptions(link.toLinkOptions());
         Backend backend = Bpf4j.defaultBackend();
         try (LoadedObject obj = open.load(backend)) {
             // As a skeleton's auto-attach would, so the tracers' effects show in the maps.

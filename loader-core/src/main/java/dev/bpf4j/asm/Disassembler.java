@@ -134,6 +134,8 @@ public final class Disassembler {
             return "func: " + f.name();
         if (r instanceof Reference.Extern e)
             return "extern: " + e.name();
+        if (r instanceof Reference.CorePoison p)
+            return "CO-RE relo #" + p.relocation() + " failed: " + p.reason();
         throw new AssertionError(r);
     }
 

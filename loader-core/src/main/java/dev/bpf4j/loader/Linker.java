@@ -10,12 +10,15 @@ import dev.bpf4j.btf.LineInfo;
 import dev.bpf4j.elf.ObjectFormatException;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Links an {@link ObjectSpec} as libbpf's {@code bpf_object__relocate} does: for each
+ * Links an {@link ObjectSpec} as libbpf's {@code bpf_object__relocate} does: first CO-RE
+ * relocations against {@link LinkOptions#targetBtf()} (see {@link CorePatcher}; read only if a
+ * relocation needs it), then for each
  * autoloaded entry program, appends the subprograms it reaches (depth first, each once, as
  * {@code bpf_object__reloc_code} recurses), fixes call and subprogram-address immediates, and
  * resolves map, global-data and kconfig references. Map references stay symbolic
@@ -37,7 +40,7 @@ public final class Linker {
     private final String kconfigMap;
     private final int textSlots;
 
-    private Linker(ObjectSpec spec) {
+    private Linker(ObjectSpec spec, LinkOptions options) {
         this.spec = spec;
         this.text = spec.subprograms();
         RelocationClassifier classifier = new RelocationClassifier(spec, this::slotMap);
@@ -48,6 +51,28 @@ public final class Linker {
             relocations.put(p, classifier.classify(p));
         this.textSlots = text.stream().mapToInt(t -> slotMap(t).slotCount()).sum();
         this.kconfigMap = spec.maps().stream().filter(m -> m.kind() == MapKind.KCONFIG).map(MapSpec::name).findFirst().orElse(null);
+        // CO-RE first, on each function's own code, so that every appended copy carries the patch.
+        CorePatcher.apply(spec, options.targetBtf(), this::instructions).forEach(this::usePatched);
+    }
+
+    /**
+     * From now on {@code f}'s code is {@code patched}. A poisoned ld_imm64 became two one-slot
+     * calls: slots stay put, but instruction indexes after it move, and so do its relocations.
+     */
+    private void usePatched(ProgramSpec f, InstructionList patched) {
+        SlotMap before = slotMap(f), after = SlotMap.of(patched);
+        if (after.size() != before.size()) {
+            Map<Integer, ClassifiedRelocation> moved = new HashMap<>();
+            for (var e : relocations.get(f).entrySet()) {
+                int index = e.getKey() < 0 ? e.getKey() : after.indexAt(before.slotOf(e.getKey()));
+                if (index >= 0 && patched.get(index).reference() instanceof Reference.CorePoison)
+                    throw error("prog '%s': insn #%d: an ld_imm64 with a relocation was poisoned by CO-RE", f.name(), before.slotOf(e.getKey()));
+                moved.put(index, e.getValue().at(index));
+            }
+            relocations.put(f, moved);
+        }
+        lists.put(f, patched);
+        slotMaps.put(f, after);
     }
 
     public static LoadPlan link(ObjectSpec spec) {
@@ -55,7 +80,7 @@ public final class Linker {
     }
 
     public static LoadPlan link(ObjectSpec spec, LinkOptions options) {
-        Linker linker = new Linker(spec);
+        Linker linker = new Linker(spec, options);
         List<MapSpec> maps = KconfigResolver.resolve(spec, options.kernelConfig());
         List<LinkedProgram> programs = new ArrayList<>();
         for (ProgramSpec p : spec.programs())
@@ -87,7 +112,7 @@ public final class Linker {
         int[] append(ProgramSpec f) {
             int[] at = {insns.size(), insns.slotCount()};
             placed.put(f, at);
-            insns.append(f.instructions());
+            insns.append(instructions(f)); // CO-RE-patched
             if (f != main)
                 appended.add(f.name());
             appendExtInfo(f, at[1]);

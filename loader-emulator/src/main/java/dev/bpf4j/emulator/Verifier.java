@@ -32,7 +32,10 @@ import java.util.Set;
  *     size;</li>
  * <li>helper ids the kernel uapi does not know ({@code "invalid func unknown#999"}) and
  *     helpers the program type may not call ({@code "unknown func bpf_xdp_adjust_head#44"});
- *     see {@link #helperAllowed} for how approximate that table is;</li>
+ *     see {@link #helperAllowed} for how approximate that table is. A poisoned CO-RE
+ *     instruction ({@code call 0xbad2310}) is accepted: the kernel refuses it only where its
+ *     dead-branch pruning finds it reachable, which this verifier does not judge; the
+ *     {@link Vm} faults ({@link VmFault.Kind#CORE_POISON}) if a run reaches it;</li>
  * <li>division or modulo by the constant 0, or by a register known to hold 0
  *     ({@code "div by zero"});</li>
  * <li>context accesses the program type does not allow
@@ -369,12 +372,19 @@ public final class Verifier {
                     log.append(line(s));
         }
 
+        /** A {@code call 0xbad2310}: the linker's stand-in for an instruction whose CO-RE relocation failed. */
+        private static boolean isCorePoison(Instruction i) {
+            return i.isHelperCall() && i.imm() == Opcodes.CORE_POISON_HELPER;
+        }
+
         /** Where control goes after slot {@code s}; with {@code intoCalls}, also into called functions. */
         private int[] successors(int s, boolean intoCalls) {
             Instruction i = at[s];
             int next = s + i.width();
             if (i.isExit())
                 return new int[0];
+            if (!intoCalls && isCorePoison(i))
+                return new int[0]; // a run that reaches it faults: the path ends there (it still reaches what follows)
             if (i.isJump())
                 return i.isConditionalJump() ? new int[] {next, target(s)} : new int[] {target(s)};
             if (intoCalls && (i.isLocalCall() || isFuncAddress(i)))
@@ -569,7 +579,13 @@ public final class Verifier {
                     if (i.isCall() || i.isCallx()) {
                         if (i.isCallx())
                             read(st, s, d);
-                        else if (i.isHelperCall()) {
+                        else if (isCorePoison(i)) {
+                            // A poisoned CO-RE instruction: the kernel refuses it only if reachable,
+                            // which its dead-branch pruning decides; this verifier does not prune,
+                            // so it accepts the call (ending the path: successors) and the VM
+                            // faults if a run reaches it.
+                            return;
+                        } else if (i.isHelperCall()) {
                             String name = helperName(i.imm());
                             if (name == null)
                                 throw new Reject(s, "invalid func unknown#" + i.imm());

@@ -38,7 +38,12 @@ public final class VmFault extends RuntimeException {
         /** An atomic operation on an address that is not a multiple of its size. */
         MISALIGNED,
         /** A helper called with arguments the kernel's verifier would have refused (a wrong map type, a bad callback). */
-        HELPER_ARGUMENT
+        HELPER_ARGUMENT,
+        /**
+         * A poisoned instruction was reached: {@code call 0xbad2310}, which the linker put where
+         * a CO-RE relocation failed (the message names the relocation and why).
+         */
+        CORE_POISON
     }
 
     private final Kind kind;
