@@ -59,6 +59,19 @@ public final class Memory {
      * publishes the table written before the pointer was handed over.
      */
     private Region[] table = new Region[8];
+    /**
+     * The interpreter's view of {@link #table}: each slot's backing array, in {@code loads}
+     * for every region and in {@code stores} only for writable ones (null elsewhere). One
+     * load fewer per access than going through the region, and a store into read-only
+     * memory is just a miss. Written with the table, under the same lock, before it.
+     */
+    private byte[][] loads = new byte[8][], stores = new byte[8][];
+    /**
+     * What the interpreter's inlined fast path reads: {@link #loads} and {@link #stores} in
+     * a little-endian memory, empty tables in a big-endian one (whose accesses all take the
+     * general path). So the fast path never tests the byte order.
+     */
+    private byte[][] littleLoads, littleStores;
     private int next = 1;
 
     /** An empty little-endian address space. */
@@ -69,6 +82,8 @@ public final class Memory {
     /** An empty address space whose multi-byte values are in {@code order}. */
     public Memory(ByteOrder order) {
         this.big = order == ByteOrder.BIG_ENDIAN;
+        littleLoads = big ? new byte[0][] : loads;
+        littleStores = big ? new byte[0][] : stores;
     }
 
     public ByteOrder byteOrder() {
@@ -83,10 +98,23 @@ public final class Memory {
         if (next > MAX_REGIONS)
             throw new IllegalStateException("address space full: " + MAX_REGIONS + " regions");
         Region[] t = table;
-        if (next == t.length)
-            t = Arrays.copyOf(t, Math.min(t.length * 2, MAX_REGIONS + 1));
+        byte[][] l = loads, s = stores;
+        if (next == t.length) {
+            int grown = Math.min(t.length * 2, MAX_REGIONS + 1);
+            t = Arrays.copyOf(t, grown);
+            l = Arrays.copyOf(l, grown);
+            s = Arrays.copyOf(s, grown);
+        }
         Region r = new Region(name, (long) next << REGION_SHIFT, bytes, writable);
+        l[next] = bytes;
+        s[next] = writable ? bytes : null;
         t[next++] = r;
+        loads = l;
+        stores = s;
+        if (!big) {
+            littleLoads = l;
+            littleStores = s;
+        }
         table = t;
         return r;
     }
@@ -102,6 +130,8 @@ public final class Memory {
         if (i >= next || table[i] != old)
             throw new IllegalArgumentException("not a mapped region: " + old);
         Region r = new Region(old.name(), old.base(), bytes, old.writable());
+        loads[i] = bytes;
+        stores[i] = old.writable() ? bytes : null;
         table[i] = r;
         return r;
     }
@@ -110,8 +140,11 @@ public final class Memory {
     public synchronized void unmap(Region region) {
         int i = (int) (region.base() >>> REGION_SHIFT);
         Region[] table = this.table;
-        if (i < next && table[i] == region)
+        if (i < next && table[i] == region) {
+            loads[i] = null;
+            stores[i] = null;
             table[i] = null;
+        }
     }
 
     /** The region holding {@code address}, or {@code null}. */
@@ -182,51 +215,60 @@ public final class Memory {
         }
     }
 
-    // Size-specialised accessors for the interpreter: one small method per access width
-    // inlines into the run loop better than one method switching on the size.
+    // Size-specialised accessors for the interpreter: a little-endian fast path small enough
+    // to inline into the run loop (one table, no byte-order test, no fault code), and the
+    // general path for everything else: big-endian memories, misses and faults.
 
     long load8(long address, int slot, int reg, int off) {
-        byte[] b = bytesFor(address, 8, false, slot, reg, off);
-        int p = (int) (address & OFFSET_MASK);
-        return big ? (long) LONG_BE.get(b, p) : (long) LONG_LE.get(b, p);
+        byte[] b = hit(littleLoads, address, 8);
+        return b != null ? (long) LONG_LE.get(b, (int) (address & OFFSET_MASK)) : load(address, 8, slot, reg, off);
     }
 
     long load4(long address, int slot, int reg, int off) {
-        byte[] b = bytesFor(address, 4, false, slot, reg, off);
-        int p = (int) (address & OFFSET_MASK);
-        return (big ? (int) INT_BE.get(b, p) : (int) INT_LE.get(b, p)) & 0xffffffffL;
+        byte[] b = hit(littleLoads, address, 4);
+        return b != null ? (int) INT_LE.get(b, (int) (address & OFFSET_MASK)) & 0xffffffffL : load(address, 4, slot, reg, off);
     }
 
     long load2(long address, int slot, int reg, int off) {
-        byte[] b = bytesFor(address, 2, false, slot, reg, off);
-        int p = (int) (address & OFFSET_MASK);
-        return (big ? (short) SHORT_BE.get(b, p) : (short) SHORT_LE.get(b, p)) & 0xffffL;
+        byte[] b = hit(littleLoads, address, 2);
+        return b != null ? (short) SHORT_LE.get(b, (int) (address & OFFSET_MASK)) & 0xffffL : load(address, 2, slot, reg, off);
     }
 
     long load1(long address, int slot, int reg, int off) {
-        return bytesFor(address, 1, false, slot, reg, off)[(int) (address & OFFSET_MASK)] & 0xffL;
+        byte[] b = hit(littleLoads, address, 1);
+        return b != null ? b[(int) (address & OFFSET_MASK)] & 0xffL : load(address, 1, slot, reg, off);
     }
 
     void store8(long address, long value, int slot, int reg, int off) {
-        byte[] b = bytesFor(address, 8, true, slot, reg, off);
-        int p = (int) (address & OFFSET_MASK);
-        if (big) LONG_BE.set(b, p, value); else LONG_LE.set(b, p, value);
+        byte[] b = hit(littleStores, address, 8);
+        if (b != null) LONG_LE.set(b, (int) (address & OFFSET_MASK), value); else store(address, 8, value, slot, reg, off);
     }
 
     void store4(long address, long value, int slot, int reg, int off) {
-        byte[] b = bytesFor(address, 4, true, slot, reg, off);
-        int p = (int) (address & OFFSET_MASK);
-        if (big) INT_BE.set(b, p, (int) value); else INT_LE.set(b, p, (int) value);
+        byte[] b = hit(littleStores, address, 4);
+        if (b != null) INT_LE.set(b, (int) (address & OFFSET_MASK), (int) value); else store(address, 4, value, slot, reg, off);
     }
 
     void store2(long address, long value, int slot, int reg, int off) {
-        byte[] b = bytesFor(address, 2, true, slot, reg, off);
-        int p = (int) (address & OFFSET_MASK);
-        if (big) SHORT_BE.set(b, p, (short) value); else SHORT_LE.set(b, p, (short) value);
+        byte[] b = hit(littleStores, address, 2);
+        if (b != null) SHORT_LE.set(b, (int) (address & OFFSET_MASK), (short) value); else store(address, 2, value, slot, reg, off);
     }
 
     void store1(long address, long value, int slot, int reg, int off) {
-        bytesFor(address, 1, true, slot, reg, off)[(int) (address & OFFSET_MASK)] = (byte) value;
+        byte[] b = hit(littleStores, address, 1);
+        if (b != null) b[(int) (address & OFFSET_MASK)] = (byte) value; else store(address, 1, value, slot, reg, off);
+    }
+
+    /** The array in {@code table} that holds the whole access, or null. */
+    private static byte[] hit(byte[][] table, long address, int size) {
+        int i = (int) (address >>> REGION_SHIFT); // 20 bits: an int, and never negative
+        if (i < table.length) {
+            byte[] b = table[i];
+            // Bases are multiples of 1 << REGION_SHIFT, so the low bits are the offset in the region.
+            if (b != null && (address & OFFSET_MASK) <= b.length - size)
+                return b;
+        }
+        return null;
     }
 
     /** The {@code n} bytes at {@code address}, or null when they do not all lie in one region (no bytes lie anywhere). */
@@ -318,15 +360,10 @@ public final class Memory {
 
     /** The backing array of the region that holds the whole access, or a fault. */
     private byte[] bytesFor(long address, int size, boolean write, int slot, int reg, int off) {
-        long i = address >>> REGION_SHIFT;
-        Region[] table = this.table;
-        if (i < table.length) {
-            Region r = table[(int) i];
-            // Bases are multiples of 1 << REGION_SHIFT, so the low bits are the offset in the region.
-            if (r != null && (address & OFFSET_MASK) <= r.bytes().length - size && (r.writable() || !write))
-                return r.bytes();
-        }
-        throw fault(address, size, write, slot, reg, off);
+        byte[] b = hit(write ? stores : loads, address, size);
+        if (b == null)
+            throw fault(address, size, write, slot, reg, off);
+        return b;
     }
 
     /** Builds the message of a failed access: where it was, and how it missed the nearest region. */

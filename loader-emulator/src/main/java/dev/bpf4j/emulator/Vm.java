@@ -4,6 +4,7 @@ import dev.bpf4j.asm.Instruction;
 import dev.bpf4j.asm.InstructionList;
 import dev.bpf4j.asm.Instructions;
 import dev.bpf4j.asm.Opcodes;
+import dev.bpf4j.asm.Reference;
 import java.nio.ByteOrder;
 import java.util.List;
 
@@ -12,10 +13,11 @@ import java.util.List;
  * smod, movsx, sign-extending loads, bswap, gotol), atomics, ld_imm64, local calls,
  * helper calls and callx, and the legacy packet loads ld_abs/ld_ind.
  *
- * <p>The program is decoded once, here, into parallel primitive arrays indexed by slot;
- * encodings the VM does not execute (bad opcodes, registers, offsets, immediates) become
- * a marker that faults if, and only if, it is reached, as does a jump whose target lies
- * outside the program. A run allocates nothing per instruction.
+ * <p>The program is decoded once, here, into one 64-bit word per slot (operation,
+ * registers, offset and immediate: one array load per executed instruction); encodings the
+ * VM does not execute (bad opcodes, registers, offsets, immediates) become a marker that
+ * faults if, and only if, it is reached, as does a jump whose target lies outside the
+ * program. A run allocates nothing per instruction.
  *
  * <p>Every run has an instruction budget, so no program runs forever; local calls get a
  * fresh 512-byte stack frame, preserve r6-r9 and r10, and nest at most
@@ -40,25 +42,34 @@ public final class Vm {
      */
     public static final long FUNCTION_BASE = 0xf00_0000_0000L;
 
-    // Internal operations beyond the opcode byte: variants selected by offset or src, and markers.
-    private static final int SDIV64_K = 0x100, SDIV64_X = 0x101, SMOD64_K = 0x102, SMOD64_X = 0x103;
-    private static final int SDIV32_K = 0x104, SDIV32_X = 0x105, SMOD32_K = 0x106, SMOD32_X = 0x107;
-    private static final int MOVSX64 = 0x108, MOVSX32 = 0x109, LOCAL_CALL = 0x10a;
-    private static final int MID_LDDW = 0x10b, FELL_OFF = 0x10c, INVALID = 0x10d;
+    // Internal operations beyond the opcode byte (variants selected by offset or src, and
+    // markers) take opcode values no valid instruction has: the LD class with modes MEM,
+    // MEMSX, 0xa0 and ATOMIC, which check() rejects. So the operation fits in the low byte
+    // of a slot's word, and the run loop's switch is a dense table over 0-255.
+    private static final int SDIV64_K = 0x60, SDIV64_X = 0x68, SMOD64_K = 0x70, SMOD64_X = 0x78;
+    private static final int SDIV32_K = 0x80, SDIV32_X = 0x88, SMOD32_K = 0x90, SMOD32_X = 0x98;
+    private static final int MOVSX64 = 0xa0, MOVSX32 = 0xa8, LOCAL_CALL = 0xb0;
+    private static final int MID_LDDW = 0xb8, FELL_OFF = 0xc0, INVALID = 0xc8, CORE_POISON = 0xd8;
+    /** A jump or local call whose target lies outside the program: faults if, and only if, taken. */
+    private static final int JUMP_OUT = 0xd0;
     private static final long M32 = 0xffffffffL;
+    /** Registers as the run loop holds them: a power of two, so a 4-bit register field needs no bounds check. */
+    private static final int REGISTERS = 16;
 
     private final int slots;
+    /** The internal operation of each slot; for {@link #JUMP_OUT} slots the jump's own operation. */
     private final int[] op;
-    /** The run loop's view of a slot, one load instead of three: op | dst << 16 | src << 20. */
-    private final int[] packed;
-    private final byte[] dst;
-    private final byte[] src;
-    private final short[] off;
-    /** The immediate, sign-extended; the whole (resolved) constant for ld_imm64. */
-    private final long[] imm;
-    /** For jumps and local calls: the target slot, or -1 when it lies outside the program. */
-    private final int[] target;
-    /** Why a slot is {@link #INVALID}; null for valid ones. */
+    /**
+     * The run loop's view of a slot, one load per instruction: bits 0-7 the operation (what
+     * {@link #op} holds, or {@link #JUMP_OUT}), 8-11 src, 12-15 dst, 16-31 the offset,
+     * 32-63 the immediate (each signed field one arithmetic shift away). A taken jump adds
+     * its offset (imm for gotol and local calls) to the slot after it: targets outside the
+     * program were made {@link #JUMP_OUT} here, so every target reached lies inside.
+     */
+    private final long[] code;
+    /** The whole (resolved) 64-bit constant of each ld_imm64 slot. */
+    private final long[] wide;
+    /** Why a slot is {@link #INVALID} or {@link #CORE_POISON}; null for valid ones. */
     private final String[] invalid;
     /**
      * The instructions from a slot up to and including the next jump, call or exit: what
@@ -99,42 +110,41 @@ public final class Vm {
         this.slots = n;
         // One extra slot past the end holds the fall-off marker, so sequential execution needs no bounds check.
         op = new int[n + 1];
-        dst = new byte[n + 1];
-        src = new byte[n + 1];
-        off = new short[n + 1];
-        imm = new long[n + 1];
-        target = new int[n + 1];
+        code = new long[n + 1];
+        wide = new long[n + 1];
         invalid = new String[n + 1];
         boolean[] control = new boolean[n + 1];
         int slot = 0;
         for (Instruction insn : program) {
             control[slot] = insn.isJump() || insn.isCall() || insn.isCallx() || insn.isExit() || insn.isLocalCall();
-            dst[slot] = (byte) insn.dst();
-            src[slot] = (byte) insn.src();
-            off[slot] = insn.offset();
-            imm[slot] = !insn.isLoadImm64() ? insn.constant()
-                    : insn.src() == Opcodes.PSEUDO_FUNC ? functionAddress(slot, insn.imm(), n)
-                    : (insn.src() != 0 && insn.src() <= 6) || insn.reference() != null ? resolver.resolve(insn)
-                    : insn.constant();
-            String why = check(insn);
-            op[slot] = why != null ? INVALID : internal(insn);
-            invalid[slot] = why;
-            if (insn.isJump() || insn.isLocalCall()) {
-                long t = (long) slot + 1 + (insn.opcode() == Opcodes.JA32_INSN || insn.isLocalCall() ? insn.imm() : insn.offset());
-                target[slot] = t >= 0 && t < n ? (int) t : -1;
-            }
             if (insn.isLoadImm64())
+                wide[slot] = insn.src() == Opcodes.PSEUDO_FUNC ? functionAddress(slot, insn.imm(), n)
+                        : (insn.src() != 0 && insn.src() <= 6) || insn.reference() != null ? resolver.resolve(insn)
+                        : insn.constant();
+            String poison = corePoison(insn);
+            String why = poison != null ? poison : check(insn);
+            op[slot] = poison != null ? CORE_POISON : why != null ? INVALID : internal(insn);
+            invalid[slot] = why;
+            int operation = op[slot];
+            if (why == null && (insn.isJump() || insn.isLocalCall())) {
+                long t = (long) slot + 1 + (insn.opcode() == Opcodes.JA32_INSN || insn.isLocalCall() ? insn.imm() : insn.offset());
+                if (t < 0 || t >= n)
+                    operation = JUMP_OUT;
+            }
+            code[slot] = operation | (insn.src() & 0xfL) << 8 | (insn.dst() & 0xfL) << 12
+                    | (insn.offset() & 0xffffL) << 16 | (long) insn.imm() << 32;
+            if (insn.isLoadImm64()) {
                 op[++slot] = MID_LDDW;
+                code[slot] = MID_LDDW;
+            }
             slot++;
         }
         op[n] = FELL_OFF;
+        code[n] = FELL_OFF;
         cost = new int[n + 1];
         cost[n] = 1;
         for (int k = n - 1; k >= 0; k--)
             cost[k] = op[k] == MID_LDDW || control[k] ? 1 : 1 + cost[op[k + 1] == MID_LDDW ? k + 2 : k + 1];
-        packed = new int[n + 1];
-        for (int k = 0; k <= n; k++)
-            packed[k] = op[k] | (dst[k] & 0xf) << 16 | (src[k] & 0xf) << 20;
     }
 
     /** The address an ld_imm64 with src 4 at {@code slot} loads; an entry outside the program gets an address no callback accepts. */
@@ -231,214 +241,247 @@ public final class Vm {
         return r0;
     }
 
-    /** The interpreter loop, from slot {@code start} in frame {@code base}; returns at that frame's exit. */
+    /**
+     * The interpreter loop, from slot {@code start} in frame {@code base}; returns at that
+     * frame's exit. The registers live in a local array while the loop runs (its length
+     * known to the JIT, so register fields need no bounds checks); {@link VmState#regs}
+     * holds them whenever control leaves the loop: around helper calls, at the return, and
+     * when a fault ends the run.
+     */
     private long execute(VmState s, int start, int base) {
-        final int[] packed = this.packed;
-        final short[] off = this.off;
-        final long[] imm = this.imm;
-        final long[] r = s.regs;
-        final Memory mem = s.memory();
+        final long[] code = this.code;
         final int[] cost = this.cost;
-        final int[] returnTo = new int[VmState.MAX_FRAMES];
-        final long[] saved = new long[VmState.MAX_FRAMES * 5];
+        final Memory mem = s.memory();
+        final long[] r = new long[REGISTERS];
+        System.arraycopy(s.regs, 0, r, 0, VmState.REGISTERS);
         int depth = base;
         long left = s.budgetLeft;
         s.stopped = false;
         s.vm = this;
         r[10] = s.frame(base).end();
         int pc = start;
-        if ((left -= cost[pc]) < 0)
-            throw exhausted(pc, s);
-        for (;;) {
-            final int i = pc++;
-            final int c = packed[i];
-            final int d = c >>> 16 & 0xf;
-            final int x = c >>> 20;
-            switch (c & 0xffff) {
-                // ---- ALU64
-                case 0x07: r[d] += imm[i]; break;
-                case 0x0f: r[d] += r[x]; break;
-                case 0x17: r[d] -= imm[i]; break;
-                case 0x1f: r[d] -= r[x]; break;
-                case 0x27: r[d] *= imm[i]; break;
-                case 0x2f: r[d] *= r[x]; break;
-                case 0x37: r[d] = divu64(r[d], imm[i]); break;
-                case 0x3f: r[d] = divu64(r[d], r[x]); break;
-                case 0x47: r[d] |= imm[i]; break;
-                case 0x4f: r[d] |= r[x]; break;
-                case 0x57: r[d] &= imm[i]; break;
-                case 0x5f: r[d] &= r[x]; break;
-                case 0x67: r[d] <<= imm[i]; break;
-                case 0x6f: r[d] <<= r[x]; break;
-                case 0x77: r[d] >>>= imm[i]; break;
-                case 0x7f: r[d] >>>= r[x]; break;
-                case 0x87: r[d] = -r[d]; break;
-                case 0x97: r[d] = modu64(r[d], imm[i]); break;
-                case 0x9f: r[d] = modu64(r[d], r[x]); break;
-                case 0xa7: r[d] ^= imm[i]; break;
-                case 0xaf: r[d] ^= r[x]; break;
-                case 0xb7: r[d] = imm[i]; break;
-                case 0xbf: r[d] = r[x]; break;
-                case 0xc7: r[d] >>= imm[i]; break;
-                case 0xcf: r[d] >>= r[x]; break;
-                case 0xd7: r[d] = swap(r[d], (int) imm[i]); break;
-                case SDIV64_K: r[d] = imm[i] == 0 ? 0 : r[d] / imm[i]; break;
-                case SDIV64_X: r[d] = r[x] == 0 ? 0 : r[d] / r[x]; break;
-                case SMOD64_K: r[d] = imm[i] == 0 ? r[d] : r[d] % imm[i]; break;
-                case SMOD64_X: r[d] = r[x] == 0 ? r[d] : r[d] % r[x]; break;
-                case MOVSX64: r[d] = off[i] == 8 ? (byte) r[x] : off[i] == 16 ? (short) r[x] : (int) r[x]; break;
-                // ---- ALU: the low 32 bits of add, sub, mul and the bitwise operations do not depend on the high ones
-                case 0x04: r[d] = (r[d] + imm[i]) & M32; break;
-                case 0x0c: r[d] = (r[d] + r[x]) & M32; break;
-                case 0x14: r[d] = (r[d] - imm[i]) & M32; break;
-                case 0x1c: r[d] = (r[d] - r[x]) & M32; break;
-                case 0x24: r[d] = (r[d] * imm[i]) & M32; break;
-                case 0x2c: r[d] = (r[d] * r[x]) & M32; break;
-                case 0x34: r[d] = divu32(r[d], imm[i]); break;
-                case 0x3c: r[d] = divu32(r[d], r[x]); break;
-                case 0x44: r[d] = (r[d] | imm[i]) & M32; break;
-                case 0x4c: r[d] = (r[d] | r[x]) & M32; break;
-                case 0x54: r[d] = (r[d] & imm[i]) & M32; break;
-                case 0x5c: r[d] = (r[d] & r[x]) & M32; break;
-                case 0x64: r[d] = ((int) r[d] << imm[i]) & M32; break;
-                case 0x6c: r[d] = ((int) r[d] << r[x]) & M32; break;
-                case 0x74: r[d] = ((int) r[d] >>> imm[i]) & M32; break;
-                case 0x7c: r[d] = ((int) r[d] >>> r[x]) & M32; break;
-                case 0x84: r[d] = -r[d] & M32; break;
-                case 0x94: r[d] = modu32(r[d], imm[i]); break;
-                case 0x9c: r[d] = modu32(r[d], r[x]); break;
-                case 0xa4: r[d] = (r[d] ^ imm[i]) & M32; break;
-                case 0xac: r[d] = (r[d] ^ r[x]) & M32; break;
-                case 0xb4: r[d] = imm[i] & M32; break;
-                case 0xbc: r[d] = r[x] & M32; break;
-                case 0xc4: r[d] = ((int) r[d] >> imm[i]) & M32; break;
-                case 0xcc: r[d] = ((int) r[d] >> r[x]) & M32; break;
-                case 0xd4: r[d] = big ? swap(r[d], (int) imm[i]) : truncate(r[d], (int) imm[i]); break;
-                case 0xdc: r[d] = big ? truncate(r[d], (int) imm[i]) : swap(r[d], (int) imm[i]); break;
-                case SDIV32_K: r[d] = sdiv32(r[d], imm[i]); break;
-                case SDIV32_X: r[d] = sdiv32(r[d], r[x]); break;
-                case SMOD32_K: r[d] = smod32(r[d], imm[i]); break;
-                case SMOD32_X: r[d] = smod32(r[d], r[x]); break;
-                case MOVSX32: r[d] = (off[i] == 8 ? (byte) r[x] : (short) r[x]) & M32; break;
-                // ---- JMP
-                case 0x05: pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
-                case 0x15: if (r[d] == imm[i]) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
-                case 0x1d: if (r[d] == r[x]) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
-                case 0x25: if (Long.compareUnsigned(r[d], imm[i]) > 0) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
-                case 0x2d: if (Long.compareUnsigned(r[d], r[x]) > 0) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
-                case 0x35: if (Long.compareUnsigned(r[d], imm[i]) >= 0) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
-                case 0x3d: if (Long.compareUnsigned(r[d], r[x]) >= 0) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
-                case 0x45: if ((r[d] & imm[i]) != 0) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
-                case 0x4d: if ((r[d] & r[x]) != 0) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
-                case 0x55: if (r[d] != imm[i]) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
-                case 0x5d: if (r[d] != r[x]) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
-                case 0x65: if (r[d] > imm[i]) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
-                case 0x6d: if (r[d] > r[x]) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
-                case 0x75: if (r[d] >= imm[i]) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
-                case 0x7d: if (r[d] >= r[x]) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
-                case 0xa5: if (Long.compareUnsigned(r[d], imm[i]) < 0) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
-                case 0xad: if (Long.compareUnsigned(r[d], r[x]) < 0) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
-                case 0xb5: if (Long.compareUnsigned(r[d], imm[i]) <= 0) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
-                case 0xbd: if (Long.compareUnsigned(r[d], r[x]) <= 0) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
-                case 0xc5: if (r[d] < imm[i]) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
-                case 0xcd: if (r[d] < r[x]) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
-                case 0xd5: if (r[d] <= imm[i]) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
-                case 0xdd: if (r[d] <= r[x]) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
-                // ---- JMP32
-                case 0x06: pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
-                case 0x16: if ((int) r[d] == (int) imm[i]) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
-                case 0x1e: if ((int) r[d] == (int) r[x]) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
-                case 0x26: if (Integer.compareUnsigned((int) r[d], (int) imm[i]) > 0) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
-                case 0x2e: if (Integer.compareUnsigned((int) r[d], (int) r[x]) > 0) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
-                case 0x36: if (Integer.compareUnsigned((int) r[d], (int) imm[i]) >= 0) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
-                case 0x3e: if (Integer.compareUnsigned((int) r[d], (int) r[x]) >= 0) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
-                case 0x46: if (((int) r[d] & (int) imm[i]) != 0) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
-                case 0x4e: if (((int) r[d] & (int) r[x]) != 0) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
-                case 0x56: if ((int) r[d] != (int) imm[i]) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
-                case 0x5e: if ((int) r[d] != (int) r[x]) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
-                case 0x66: if ((int) r[d] > (int) imm[i]) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
-                case 0x6e: if ((int) r[d] > (int) r[x]) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
-                case 0x76: if ((int) r[d] >= (int) imm[i]) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
-                case 0x7e: if ((int) r[d] >= (int) r[x]) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
-                case 0xa6: if (Integer.compareUnsigned((int) r[d], (int) imm[i]) < 0) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
-                case 0xae: if (Integer.compareUnsigned((int) r[d], (int) r[x]) < 0) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
-                case 0xb6: if (Integer.compareUnsigned((int) r[d], (int) imm[i]) <= 0) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
-                case 0xbe: if (Integer.compareUnsigned((int) r[d], (int) r[x]) <= 0) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
-                case 0xc6: if ((int) r[d] < (int) imm[i]) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
-                case 0xce: if ((int) r[d] < (int) r[x]) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
-                case 0xd6: if ((int) r[d] <= (int) imm[i]) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
-                case 0xde: if ((int) r[d] <= (int) r[x]) pc = jump(i); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
-                // ---- calls and exit
-                case 0x85:
-                case 0x8d:
-                    s.slot = i;
-                    s.depth = depth;
-                    s.budgetLeft = left;
-                    r[0] = helpers.call((c & 0xffff) == 0x85 ? (int) imm[i] : (int) r[d], r[1], r[2], r[3], r[4], r[5], s);
-                    left = s.budgetLeft;
-                    if (s.stopped)
-                        return s.stopValue;
-                    if ((left -= cost[pc]) < 0)
-                        throw exhausted(i, s);
-                    break;
-                case LOCAL_CALL:
-                    if (depth + 1 >= VmState.MAX_FRAMES)
-                        throw new VmFault(VmFault.Kind.CALL_DEPTH, i, "call depth exceeds " + VmState.MAX_FRAMES + " frames");
-                    returnTo[depth] = pc;
-                    System.arraycopy(r, 6, saved, depth * 5, 5);
-                    pc = jump(i);
-                    depth++;
-                    r[10] = s.frame(depth).end();
-                    if ((left -= cost[pc]) < 0)
-                        throw exhausted(i, s);
-                    break;
-                case 0x95:
-                    if (depth == base) {
+        try {
+            if ((left -= cost[pc]) < 0)
+                throw exhausted(pc, s);
+            for (;;) {
+                final int i = pc++;
+                final long w = code[i];
+                final int d = (int) w >>> 12 & 0xf;
+                final int x = (int) w >>> 8 & 0xf;
+                switch ((int) w & 0xff) {
+                    // ---- ALU64
+                    case 0x07: r[d] += w >> 32; break;
+                    case 0x0f: r[d] += r[x]; break;
+                    case 0x17: r[d] -= w >> 32; break;
+                    case 0x1f: r[d] -= r[x]; break;
+                    case 0x27: r[d] *= w >> 32; break;
+                    case 0x2f: r[d] *= r[x]; break;
+                    case 0x37: r[d] = divu64(r[d], w >> 32); break;
+                    case 0x3f: r[d] = divu64(r[d], r[x]); break;
+                    case 0x47: r[d] |= w >> 32; break;
+                    case 0x4f: r[d] |= r[x]; break;
+                    case 0x57: r[d] &= w >> 32; break;
+                    case 0x5f: r[d] &= r[x]; break;
+                    case 0x67: r[d] <<= w >> 32; break;
+                    case 0x6f: r[d] <<= r[x]; break;
+                    case 0x77: r[d] >>>= w >> 32; break;
+                    case 0x7f: r[d] >>>= r[x]; break;
+                    case 0x87: r[d] = -r[d]; break;
+                    case 0x97: r[d] = modu64(r[d], w >> 32); break;
+                    case 0x9f: r[d] = modu64(r[d], r[x]); break;
+                    case 0xa7: r[d] ^= w >> 32; break;
+                    case 0xaf: r[d] ^= r[x]; break;
+                    case 0xb7: r[d] = w >> 32; break;
+                    case 0xbf: r[d] = r[x]; break;
+                    case 0xc7: r[d] >>= w >> 32; break;
+                    case 0xcf: r[d] >>= r[x]; break;
+                    case 0xd7: r[d] = swap(r[d], (int) (w >> 32)); break;
+                    case SDIV64_K: r[d] = sdiv64(r[d], w >> 32); break;
+                    case SDIV64_X: r[d] = sdiv64(r[d], r[x]); break;
+                    case SMOD64_K: r[d] = smod64(r[d], w >> 32); break;
+                    case SMOD64_X: r[d] = smod64(r[d], r[x]); break;
+                    case MOVSX64: r[d] = movsx(r[x], offset(w)); break;
+                    // ---- ALU: the low 32 bits of add, sub, mul and the bitwise operations do not depend on the high ones
+                    case 0x04: r[d] = (r[d] + (w >> 32)) & M32; break;
+                    case 0x0c: r[d] = (r[d] + r[x]) & M32; break;
+                    case 0x14: r[d] = (r[d] - (w >> 32)) & M32; break;
+                    case 0x1c: r[d] = (r[d] - r[x]) & M32; break;
+                    case 0x24: r[d] = (r[d] * (w >> 32)) & M32; break;
+                    case 0x2c: r[d] = (r[d] * r[x]) & M32; break;
+                    case 0x34: r[d] = divu32(r[d], w >> 32); break;
+                    case 0x3c: r[d] = divu32(r[d], r[x]); break;
+                    case 0x44: r[d] = (r[d] | (w >> 32)) & M32; break;
+                    case 0x4c: r[d] = (r[d] | r[x]) & M32; break;
+                    case 0x54: r[d] = (r[d] & (w >> 32)) & M32; break;
+                    case 0x5c: r[d] = (r[d] & r[x]) & M32; break;
+                    case 0x64: r[d] = ((int) r[d] << (w >> 32)) & M32; break;
+                    case 0x6c: r[d] = ((int) r[d] << r[x]) & M32; break;
+                    case 0x74: r[d] = ((int) r[d] >>> (w >> 32)) & M32; break;
+                    case 0x7c: r[d] = ((int) r[d] >>> r[x]) & M32; break;
+                    case 0x84: r[d] = -r[d] & M32; break;
+                    case 0x94: r[d] = modu32(r[d], w >> 32); break;
+                    case 0x9c: r[d] = modu32(r[d], r[x]); break;
+                    case 0xa4: r[d] = (r[d] ^ (w >> 32)) & M32; break;
+                    case 0xac: r[d] = (r[d] ^ r[x]) & M32; break;
+                    case 0xb4: r[d] = (w >> 32) & M32; break;
+                    case 0xbc: r[d] = r[x] & M32; break;
+                    case 0xc4: r[d] = ((int) r[d] >> (w >> 32)) & M32; break;
+                    case 0xcc: r[d] = ((int) r[d] >> r[x]) & M32; break;
+                    case 0xd4: r[d] = big ? swap(r[d], (int) (w >> 32)) : truncate(r[d], (int) (w >> 32)); break;
+                    case 0xdc: r[d] = big ? truncate(r[d], (int) (w >> 32)) : swap(r[d], (int) (w >> 32)); break;
+                    case SDIV32_K: r[d] = sdiv32(r[d], w >> 32); break;
+                    case SDIV32_X: r[d] = sdiv32(r[d], r[x]); break;
+                    case SMOD32_K: r[d] = smod32(r[d], w >> 32); break;
+                    case SMOD32_X: r[d] = smod32(r[d], r[x]); break;
+                    case MOVSX32: r[d] = movsx(r[x], offset(w)) & M32; break;
+                    // ---- JMP: a taken jump moves pc by the offset from the next slot
+                    case 0x05: pc += offset(w); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                    case 0x15: if (r[d] == w >> 32) pc += offset(w); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                    case 0x1d: if (r[d] == r[x]) pc += offset(w); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                    case 0x25: if (Long.compareUnsigned(r[d], w >> 32) > 0) pc += offset(w); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                    case 0x2d: if (Long.compareUnsigned(r[d], r[x]) > 0) pc += offset(w); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                    case 0x35: if (Long.compareUnsigned(r[d], w >> 32) >= 0) pc += offset(w); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                    case 0x3d: if (Long.compareUnsigned(r[d], r[x]) >= 0) pc += offset(w); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                    case 0x45: if ((r[d] & w >> 32) != 0) pc += offset(w); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                    case 0x4d: if ((r[d] & r[x]) != 0) pc += offset(w); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                    case 0x55: if (r[d] != w >> 32) pc += offset(w); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                    case 0x5d: if (r[d] != r[x]) pc += offset(w); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                    case 0x65: if (r[d] > w >> 32) pc += offset(w); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                    case 0x6d: if (r[d] > r[x]) pc += offset(w); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                    case 0x75: if (r[d] >= w >> 32) pc += offset(w); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                    case 0x7d: if (r[d] >= r[x]) pc += offset(w); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                    case 0xa5: if (Long.compareUnsigned(r[d], w >> 32) < 0) pc += offset(w); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                    case 0xad: if (Long.compareUnsigned(r[d], r[x]) < 0) pc += offset(w); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                    case 0xb5: if (Long.compareUnsigned(r[d], w >> 32) <= 0) pc += offset(w); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                    case 0xbd: if (Long.compareUnsigned(r[d], r[x]) <= 0) pc += offset(w); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                    case 0xc5: if (r[d] < w >> 32) pc += offset(w); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                    case 0xcd: if (r[d] < r[x]) pc += offset(w); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                    case 0xd5: if (r[d] <= w >> 32) pc += offset(w); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                    case 0xdd: if (r[d] <= r[x]) pc += offset(w); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                    // ---- JMP32; gotol (0x06) keeps its offset in imm
+                    case 0x06: pc += (int) (w >> 32); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                    case 0x16: if ((int) r[d] == (int) (w >> 32)) pc += offset(w); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                    case 0x1e: if ((int) r[d] == (int) r[x]) pc += offset(w); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                    case 0x26: if (Integer.compareUnsigned((int) r[d], (int) (w >> 32)) > 0) pc += offset(w); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                    case 0x2e: if (Integer.compareUnsigned((int) r[d], (int) r[x]) > 0) pc += offset(w); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                    case 0x36: if (Integer.compareUnsigned((int) r[d], (int) (w >> 32)) >= 0) pc += offset(w); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                    case 0x3e: if (Integer.compareUnsigned((int) r[d], (int) r[x]) >= 0) pc += offset(w); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                    case 0x46: if (((int) r[d] & (int) (w >> 32)) != 0) pc += offset(w); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                    case 0x4e: if (((int) r[d] & (int) r[x]) != 0) pc += offset(w); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                    case 0x56: if ((int) r[d] != (int) (w >> 32)) pc += offset(w); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                    case 0x5e: if ((int) r[d] != (int) r[x]) pc += offset(w); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                    case 0x66: if ((int) r[d] > (int) (w >> 32)) pc += offset(w); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                    case 0x6e: if ((int) r[d] > (int) r[x]) pc += offset(w); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                    case 0x76: if ((int) r[d] >= (int) (w >> 32)) pc += offset(w); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                    case 0x7e: if ((int) r[d] >= (int) r[x]) pc += offset(w); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                    case 0xa6: if (Integer.compareUnsigned((int) r[d], (int) (w >> 32)) < 0) pc += offset(w); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                    case 0xae: if (Integer.compareUnsigned((int) r[d], (int) r[x]) < 0) pc += offset(w); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                    case 0xb6: if (Integer.compareUnsigned((int) r[d], (int) (w >> 32)) <= 0) pc += offset(w); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                    case 0xbe: if (Integer.compareUnsigned((int) r[d], (int) r[x]) <= 0) pc += offset(w); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                    case 0xc6: if ((int) r[d] < (int) (w >> 32)) pc += offset(w); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                    case 0xce: if ((int) r[d] < (int) r[x]) pc += offset(w); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                    case 0xd6: if ((int) r[d] <= (int) (w >> 32)) pc += offset(w); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                    case 0xde: if ((int) r[d] <= (int) r[x]) pc += offset(w); if ((left -= cost[pc]) < 0) throw exhausted(i, s); break;
+                    case JUMP_OUT:
+                        // Taken, it faults; not taken, the run goes on with the next slot.
+                        if (op[i] == LOCAL_CALL && depth + 1 >= VmState.MAX_FRAMES)
+                            throw new VmFault(VmFault.Kind.CALL_DEPTH, i, "call depth exceeds " + VmState.MAX_FRAMES + " frames");
+                        if (taken(op[i], r[d], (op[i] & Opcodes.X) != 0 ? r[x] : w >> 32))
+                            throw jumpOutside(i, w);
+                        if ((left -= cost[pc]) < 0)
+                            throw exhausted(i, s);
+                        break;
+                    // ---- calls and exit
+                    case 0x85:
+                    case 0x8d: {
+                        s.slot = i;
+                        s.depth = depth;
                         s.budgetLeft = left;
-                        return r[0];
+                        System.arraycopy(r, 0, s.regs, 0, VmState.REGISTERS);
+                        long v = helpers.call(((int) w & 0xff) == 0x85 ? (int) (w >> 32) : (int) r[d], r[1], r[2], r[3], r[4], r[5], s);
+                        // A helper that called back into the program left its registers in regs, as the kernel's r1-r5 are clobbered.
+                        System.arraycopy(s.regs, 0, r, 0, VmState.REGISTERS);
+                        r[0] = v;
+                        left = s.budgetLeft;
+                        if (s.stopped) {
+                            s.regs[0] = v;
+                            return s.stopValue;
+                        }
+                        if ((left -= cost[pc]) < 0)
+                            throw exhausted(i, s);
+                        break;
                     }
-                    depth--;
-                    System.arraycopy(saved, depth * 5, r, 6, 5);
-                    pc = returnTo[depth];
-                    if ((left -= cost[pc]) < 0)
-                        throw exhausted(i, s);
-                    break;
-                // ---- loads and stores
-                case 0x18: r[d] = imm[i]; pc++; break;
-                case 0x61: r[d] = mem.load4(r[x] + off[i], i, x, off[i]); break;
-                case 0x69: r[d] = mem.load2(r[x] + off[i], i, x, off[i]); break;
-                case 0x71: r[d] = mem.load1(r[x] + off[i], i, x, off[i]); break;
-                case 0x79: r[d] = mem.load8(r[x] + off[i], i, x, off[i]); break;
-                case 0x81: r[d] = (int) mem.load4(r[x] + off[i], i, x, off[i]); break;
-                case 0x89: r[d] = (short) mem.load2(r[x] + off[i], i, x, off[i]); break;
-                case 0x91: r[d] = (byte) mem.load1(r[x] + off[i], i, x, off[i]); break;
-                case 0x62: mem.store4(r[d] + off[i], imm[i], i, d, off[i]); break;
-                case 0x6a: mem.store2(r[d] + off[i], imm[i], i, d, off[i]); break;
-                case 0x72: mem.store1(r[d] + off[i], imm[i], i, d, off[i]); break;
-                case 0x7a: mem.store8(r[d] + off[i], imm[i], i, d, off[i]); break;
-                case 0x63: mem.store4(r[d] + off[i], r[x], i, d, off[i]); break;
-                case 0x6b: mem.store2(r[d] + off[i], r[x], i, d, off[i]); break;
-                case 0x73: mem.store1(r[d] + off[i], r[x], i, d, off[i]); break;
-                case 0x7b: mem.store8(r[d] + off[i], r[x], i, d, off[i]); break;
-                case 0xc3: atomic(i, 4, r, mem); break;
-                case 0xdb: atomic(i, 8, r, mem); break;
-                case 0xcb: atomic(i, 2, r, mem); break;
-                case 0xd3: atomic(i, 1, r, mem); break;
-                case 0x20: if (!legacyLoad(s, imm[i], 4)) return 0; break;
-                case 0x28: if (!legacyLoad(s, imm[i], 2)) return 0; break;
-                case 0x30: if (!legacyLoad(s, imm[i], 1)) return 0; break;
-                case 0x40: if (!legacyLoad(s, (int) r[x] + imm[i], 4)) return 0; break;
-                case 0x48: if (!legacyLoad(s, (int) r[x] + imm[i], 2)) return 0; break;
-                case 0x50: if (!legacyLoad(s, (int) r[x] + imm[i], 1)) return 0; break;
-                // ---- markers
-                case MID_LDDW:
-                    throw new VmFault(VmFault.Kind.BAD_JUMP, i, "jumped into the second half of the ld_imm64 at slot " + (i - 1));
-                case FELL_OFF:
-                    throw new VmFault(VmFault.Kind.FELL_OFF, i - 1, "execution ran past the last instruction (no exit)");
-                default:
-                    throw new VmFault(VmFault.Kind.INVALID_INSTRUCTION, i, invalid[i]);
+                    case LOCAL_CALL:
+                        if (depth + 1 >= VmState.MAX_FRAMES)
+                            throw new VmFault(VmFault.Kind.CALL_DEPTH, i, "call depth exceeds " + VmState.MAX_FRAMES + " frames");
+                        s.returnTo[depth] = pc;
+                        System.arraycopy(r, 6, s.saved, depth * 5, 5);
+                        pc += (int) (w >> 32);
+                        depth++;
+                        r[10] = s.frame(depth).end();
+                        if ((left -= cost[pc]) < 0)
+                            throw exhausted(i, s);
+                        break;
+                    case 0x95:
+                        if (depth == base) {
+                            s.budgetLeft = left;
+                            System.arraycopy(r, 0, s.regs, 0, VmState.REGISTERS);
+                            return r[0];
+                        }
+                        depth--;
+                        System.arraycopy(s.saved, depth * 5, r, 6, 5);
+                        pc = s.returnTo[depth];
+                        if ((left -= cost[pc]) < 0)
+                            throw exhausted(i, s);
+                        break;
+                    // ---- loads and stores: the address is a register plus the offset
+                    case 0x18: r[d] = wide[i]; pc++; break;
+                    case 0x61: r[d] = mem.load4(r[x] + offset(w), i, x, offset(w)); break;
+                    case 0x69: r[d] = mem.load2(r[x] + offset(w), i, x, offset(w)); break;
+                    case 0x71: r[d] = mem.load1(r[x] + offset(w), i, x, offset(w)); break;
+                    case 0x79: r[d] = mem.load8(r[x] + offset(w), i, x, offset(w)); break;
+                    case 0x81: r[d] = (int) mem.load4(r[x] + offset(w), i, x, offset(w)); break;
+                    case 0x89: r[d] = (short) mem.load2(r[x] + offset(w), i, x, offset(w)); break;
+                    case 0x91: r[d] = (byte) mem.load1(r[x] + offset(w), i, x, offset(w)); break;
+                    case 0x62: mem.store4(r[d] + offset(w), w >> 32, i, d, offset(w)); break;
+                    case 0x6a: mem.store2(r[d] + offset(w), w >> 32, i, d, offset(w)); break;
+                    case 0x72: mem.store1(r[d] + offset(w), w >> 32, i, d, offset(w)); break;
+                    case 0x7a: mem.store8(r[d] + offset(w), w >> 32, i, d, offset(w)); break;
+                    case 0x63: mem.store4(r[d] + offset(w), r[x], i, d, offset(w)); break;
+                    case 0x6b: mem.store2(r[d] + offset(w), r[x], i, d, offset(w)); break;
+                    case 0x73: mem.store1(r[d] + offset(w), r[x], i, d, offset(w)); break;
+                    case 0x7b: mem.store8(r[d] + offset(w), r[x], i, d, offset(w)); break;
+                    case 0xc3: atomic(i, w, 4, r, mem); break;
+                    case 0xdb: atomic(i, w, 8, r, mem); break;
+                    case 0xcb: atomic(i, w, 2, r, mem); break;
+                    case 0xd3: atomic(i, w, 1, r, mem); break;
+                    // ---- legacy packet loads: outside the packet, the program ends with r0 = 0
+                    case 0x20: { long v = legacyLoad(s, w >> 32, 4); if (v < 0) return packetMiss(r, s); r[0] = v; break; }
+                    case 0x28: { long v = legacyLoad(s, w >> 32, 2); if (v < 0) return packetMiss(r, s); r[0] = v; break; }
+                    case 0x30: { long v = legacyLoad(s, w >> 32, 1); if (v < 0) return packetMiss(r, s); r[0] = v; break; }
+                    case 0x40: { long v = legacyLoad(s, (int) r[x] + (w >> 32), 4); if (v < 0) return packetMiss(r, s); r[0] = v; break; }
+                    case 0x48: { long v = legacyLoad(s, (int) r[x] + (w >> 32), 2); if (v < 0) return packetMiss(r, s); r[0] = v; break; }
+                    case 0x50: { long v = legacyLoad(s, (int) r[x] + (w >> 32), 1); if (v < 0) return packetMiss(r, s); r[0] = v; break; }
+                    // ---- markers
+                    case MID_LDDW:
+                        throw new VmFault(VmFault.Kind.BAD_JUMP, i, "jumped into the second half of the ld_imm64 at slot " + (i - 1));
+                    case FELL_OFF:
+                        throw new VmFault(VmFault.Kind.FELL_OFF, i - 1, "execution ran past the last instruction (no exit)");
+                    case CORE_POISON:
+                        throw new VmFault(VmFault.Kind.CORE_POISON, i, invalid[i]);
+                    default:
+                        throw new VmFault(VmFault.Kind.INVALID_INSTRUCTION, i, invalid[i]);
+                }
             }
+        } catch (VmFault f) {
+            System.arraycopy(r, 0, s.regs, 0, VmState.REGISTERS);
+            throw f;
         }
+    }
+
+    /** The signed 16-bit offset of a slot's word. */
+    private static int offset(long w) {
+        return (int) w >> 16;
     }
 
     /** The budget ran out: the run would go past it in the straight-line run control reaches after slot {@code i}. */
@@ -446,15 +489,62 @@ public final class Vm {
         return new VmFault(VmFault.Kind.BUDGET, i, "budget of " + s.runBudget + " instructions exhausted");
     }
 
-    /** The target of the jump or call at {@code i}, checked when it is taken. */
-    private int jump(int i) {
-        int t = target[i];
-        if (t < 0) {
-            long to = (long) i + 1 + (op[i] == 0x06 || op[i] == LOCAL_CALL ? (int) imm[i] : off[i]);
-            throw new VmFault(VmFault.Kind.BAD_JUMP, i,
-                    String.format("%s to slot %d is outside the program (slots 0-%d)", op[i] == LOCAL_CALL ? "call" : "jump", to, slots - 1));
+    /** The fault of a taken {@link #JUMP_OUT} slot (word {@code w}). */
+    private VmFault jumpOutside(int i, long w) {
+        int o = op[i];
+        long to = (long) i + 1 + (o == 0x06 || o == LOCAL_CALL ? (int) (w >> 32) : offset(w));
+        return new VmFault(VmFault.Kind.BAD_JUMP, i,
+                String.format("%s to slot %d is outside the program (slots 0-%d)", o == LOCAL_CALL ? "call" : "jump", to, slots - 1));
+    }
+
+    /**
+     * Whether the jump {@code o} (a JMP or JMP32 opcode, or a local call) with operands
+     * {@code a} and {@code b} is taken. Only for {@link #JUMP_OUT} slots: the run loop has its
+     * own copy of every condition. JMP32 compares the low halves; comparing them
+     * sign-extended to 64 bits orders them as they order, signed and unsigned.
+     */
+    private static boolean taken(int o, long a, long b) {
+        if (o == LOCAL_CALL)
+            return true;
+        if (Opcodes.instructionClass(o) == Opcodes.JMP32) {
+            a = (int) a;
+            b = (int) b;
         }
-        return t;
+        switch (Opcodes.operation(o)) {
+            case Opcodes.JA: return true;
+            case Opcodes.JEQ: return a == b;
+            case Opcodes.JGT: return Long.compareUnsigned(a, b) > 0;
+            case Opcodes.JGE: return Long.compareUnsigned(a, b) >= 0;
+            case Opcodes.JSET: return (a & b) != 0;
+            case Opcodes.JNE: return a != b;
+            case Opcodes.JSGT: return a > b;
+            case Opcodes.JSGE: return a >= b;
+            case Opcodes.JLT: return Long.compareUnsigned(a, b) < 0;
+            case Opcodes.JLE: return Long.compareUnsigned(a, b) <= 0;
+            case Opcodes.JSLT: return a < b;
+            default: return a <= b; // JSLE: check() allowed no other jump
+        }
+    }
+
+    /** An ld_abs/ld_ind outside the packet ends the program with r0 = 0. */
+    private static long packetMiss(long[] r, VmState s) {
+        System.arraycopy(r, 0, s.regs, 0, VmState.REGISTERS);
+        return 0;
+    }
+
+    // Java's long division does not trap on LONG_MIN / -1 (it gives LONG_MIN, as the kernel),
+    // and LONG_MIN % -1 is 0, as the kernel; so only division by zero needs a rule.
+    private static long sdiv64(long a, long b) {
+        return b == 0 ? 0 : a / b;
+    }
+
+    private static long smod64(long a, long b) {
+        return b == 0 ? a : a % b;
+    }
+
+    /** movsx: the low {@code bits} (8, 16 or 32) bits of {@code v}, sign-extended. */
+    private static long movsx(long v, int bits) {
+        return bits == 8 ? (byte) v : bits == 16 ? (short) v : (int) v;
     }
 
     private static long divu64(long a, long b) {
@@ -497,12 +587,12 @@ public final class Vm {
         return bits == 16 ? v & 0xffffL : bits == 32 ? v & M32 : v;
     }
 
-    /** The read-modify-write operations of STX|ATOMIC, atomic against other CPUs' runs. */
-    private void atomic(int i, int size, long[] r, Memory mem) {
-        int d = dst[i];
-        int x = src[i];
-        int o = off[i];
-        int kind = (int) imm[i];
+    /** The read-modify-write operations of STX|ATOMIC (word {@code w}), atomic against other CPUs' runs. */
+    private static void atomic(int i, long w, int size, long[] r, Memory mem) {
+        int d = (int) w >>> 12 & 0xf;
+        int x = (int) w >>> 8 & 0xf;
+        int o = offset(w);
+        int kind = (int) (w >> 32);
         if (kind == Opcodes.LOAD_ACQ) {
             r[d] = mem.load(r[x] + o, size, i, x, o);
             return;
@@ -530,19 +620,18 @@ public final class Vm {
     }
 
     /**
-     * ld_abs/ld_ind: r0 = the big-endian value at {@code offset} in the packet. Like the
-     * kernel, an offset outside the packet ends the program with r0 = 0 (returns false).
+     * ld_abs/ld_ind: the big-endian value at {@code offset} in the packet, or -1 when the
+     * offset lies outside it (then, like the kernel, the program ends with r0 = 0).
      */
-    private static boolean legacyLoad(VmState s, long offset, int size) {
+    private static long legacyLoad(VmState s, long offset, int size) {
         Region p = s.packet();
         if (p == null || offset < 0 || offset > p.size() - size)
-            return false;
+            return -1;
         byte[] b = p.bytes();
         long v = 0;
         for (int k = 0; k < size; k++)
             v = v << 8 | (b[(int) offset + k] & 0xff);
-        s.regs[0] = v;
-        return true;
+        return v;
     }
 
     // ---- decoding
@@ -571,6 +660,20 @@ public final class Vm {
     }
 
     /** Why the VM will not execute {@code insn}, or null when it will. */
+    /**
+     * Why a slot is a poisoned CO-RE instruction ({@code call 0xbad2310}, libbpf's stand-in for
+     * an instruction whose relocation failed), or null. Like the kernel, which refuses such a
+     * call only when it is reachable, the VM accepts it and faults only if a run reaches it,
+     * naming the relocation and the reason when the linker recorded them.
+     */
+    static String corePoison(Instruction insn) {
+        if (!insn.isHelperCall() || insn.imm() != Opcodes.CORE_POISON_HELPER)
+            return null;
+        if (insn.reference() instanceof Reference.CorePoison p)
+            return "CO-RE relocation #" + p.relocation() + " failed: " + p.reason();
+        return String.format("CO-RE relocation failed (poisoned instruction: call 0x%x)", Opcodes.CORE_POISON_HELPER);
+    }
+
     static String check(Instruction insn) {
         int code = insn.opcode();
         int d = insn.dst();

@@ -30,7 +30,17 @@ public final class VmState {
      */
     static final int MAX_NESTING = 8;
 
-    final long[] regs = new long[11];
+    /** Registers r0-r10. */
+    static final int REGISTERS = 11;
+
+    final long[] regs = new long[REGISTERS];
+    /**
+     * The interpreter's local-call bookkeeping, by call depth: where each frame returns to and
+     * the caller's r6-r10. A callback runs deeper than the helper's caller, so the runs that
+     * nest on one state use disjoint entries.
+     */
+    final int[] returnTo = new int[MAX_FRAMES];
+    final long[] saved = new long[MAX_FRAMES * 5];
     private final Memory memory;
     private final Region[] frames = new Region[MAX_FRAMES];
     private Region packet;
