@@ -7,6 +7,7 @@ import dev.bpf4j.elf.ElfWriter;
 import dev.bpf4j.elf.Section;
 import dev.bpf4j.loader.LinkedProgram;
 import dev.bpf4j.loader.Linker;
+import dev.bpf4j.loader.Pinning;
 import dev.bpf4j.loader.SpecReader;
 import dev.bpf4j.testdata.TestObjects;
 import dev.bpf4j.testdata.TestObjects.Target;
@@ -99,6 +100,13 @@ class DumpSourceTest {
         for (String name : TestObjects.names()) {
             Path file = CliRunner.object(dir, name, Target.BPFEL);
             Path pins = bpffs.resolve("bpf4j_dumpsource_" + ProcessHandle.current().pid() + "_" + name);
+            // libbpf (inside bpftool) pins LIBBPF_PIN_BY_NAME maps at /sys/fs/bpf/<name> on its own:
+            // those it makes now are removed with the program pins.
+            List<Path> pinnedByName = SpecReader.read(file).maps().stream()
+                    .filter(m -> m.pinning() == Pinning.BY_NAME)
+                    .map(m -> bpffs.resolve(m.name()))
+                    .filter(pin -> !Files.exists(pin))
+                    .toList();
             try {
                 if (run("bpftool", "prog", "loadall", file.toString(), pins.toString()).exitCode() != 0)
                     continue; // the kernel refused something in it (map_trace, legacy maps, ...)
@@ -124,6 +132,8 @@ class DumpSourceTest {
                     }
                     Files.deleteIfExists(pins);
                 }
+                for (Path pin : pinnedByName)
+                    Files.deleteIfExists(pin);
             }
         }
         assertTrue(problems.isEmpty(), problems.toString());
