@@ -38,6 +38,11 @@ public final class ElfReader {
         return read(path.getFileName().toString(), Files.readAllBytes(path));
     }
 
+    /** Whether {@code prefix} starts with the ELF magic {@code "\x7fELF"} (a file's first 4 bytes suffice). */
+    public static boolean hasElfMagic(byte[] prefix) {
+        return prefix.length >= 4 && prefix[0] == 0x7f && prefix[1] == 'E' && prefix[2] == 'L' && prefix[3] == 'F';
+    }
+
     /**
      * Parses {@code bytes}, which the returned file keeps (not copied): do not modify them.
      *
@@ -46,7 +51,7 @@ public final class ElfReader {
     public static ElfFile read(String name, byte[] bytes) {
         if (bytes.length < ElfLayout.EHDR_SIZE)
             throw new ObjectFormatException(name, "truncated ELF header: file has %d bytes, the header needs %d", bytes.length, ElfLayout.EHDR_SIZE);
-        if (bytes[0] != 0x7f || bytes[1] != 'E' || bytes[2] != 'L' || bytes[3] != 'F')
+        if (!hasElfMagic(bytes))
             throw new ObjectFormatException(name, "not an ELF file (bad magic)");
         if (bytes[4] != 2)
             throw new ObjectFormatException(name, "ELF class %d is not supported: BPF objects are ELF64 (class 2)", bytes[4]);

@@ -78,8 +78,6 @@ public sealed interface TargetBtf {
     }
 
     record File(Path path) implements TargetBtf {
-        private static final int ELF_MAGIC = 0x7f454c46; // "\x7fELF"
-
         public File {
             Objects.requireNonNull(path, "path");
         }
@@ -106,8 +104,7 @@ public sealed interface TargetBtf {
 
         private static boolean isElf(Path path) throws IOException {
             try (InputStream in = Files.newInputStream(path)) {
-                byte[] magic = in.readNBytes(4);
-                return magic.length == 4 && ((magic[0] & 0xff) << 24 | (magic[1] & 0xff) << 16 | (magic[2] & 0xff) << 8 | (magic[3] & 0xff)) == ELF_MAGIC;
+                return ElfReader.hasElfMagic(in.readNBytes(4));
             }
         }
     }

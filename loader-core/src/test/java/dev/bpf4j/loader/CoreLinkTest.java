@@ -3,6 +3,7 @@ package dev.bpf4j.loader;
 import dev.bpf4j.asm.Instruction;
 import dev.bpf4j.asm.Opcodes;
 import dev.bpf4j.asm.Reference;
+import dev.bpf4j.asm.SlotMap;
 import dev.bpf4j.btf.Btf;
 import dev.bpf4j.btf.BtfEncoder;
 import dev.bpf4j.btf.BtfKind;
@@ -222,6 +223,25 @@ class CoreLinkTest {
             CorePatcherTest.assertPoison(got.instructions().get(1), 0);
             assertEquals(want.instructions(), got.instructions().subList(2, got.instructions().size()), p.name());
         }
+    }
+
+    @Test
+    void anLdImm64WithAnElfRelocationCannotBePoisoned() {
+        // A CO-RE record on the ld_imm64 that also loads a map or global-data address: its
+        // poisoning would drop the map reference, so the link refuses it, naming the instruction.
+        ProgramSpec p = BASE.programs().stream()
+                .filter(q -> q.relocations().stream().anyMatch(r -> isLdImm64At(q, r.slot())))
+                .findFirst().orElseThrow(() -> new AssertionError("subprogs.o has no ld_imm64 with a relocation"));
+        int slot = p.relocations().stream().filter(r -> isLdImm64At(p, r.slot())).findFirst().orElseThrow().slot();
+        ProgramSpec marked = strip(p, List.copyOf(p.instructions()), p.relocations(), List.of(new CoreRelocation(slot, 3, "1", ENUMVAL_VALUE)));
+        List<ProgramSpec> subs = BASE.subprograms().stream().map(s -> s.withExtInfo(List.of(), List.of(), List.of())).toList();
+        var e = assertThrows(ObjectFormatException.class, () -> Linker.link(object(LOCAL, List.of(marked), subs), against(TARGET)));
+        assertTrue(e.getMessage().contains("prog '" + p.name() + "': insn #" + slot + ": an ld_imm64 with a relocation was poisoned"), e.getMessage());
+    }
+
+    private static boolean isLdImm64At(ProgramSpec p, int slot) {
+        int index = SlotMap.of(p.instructions()).indexAt(slot);
+        return index >= 0 && p.instructions().get(index).opcode() == Opcodes.LD_IMM64;
     }
 
     private static ProgramSpec strip(ProgramSpec p, List<Instruction> code, List<ProgramRelocation> relocations, List<CoreRelocation> core) {
